@@ -1,0 +1,1 @@
+"""Concierge: a self-hosted AI media concierge."""

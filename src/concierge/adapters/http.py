@@ -1,0 +1,363 @@
+"""The one way adapters talk HTTP: timeouts, retries, typed errors, persistent cache.
+
+``HttpFactory`` is built once by bootstrap and gives each adapter its own
+``ResilientClient``. Secrets (API keys, tokens) are added by the innermost
+transport on a copy of the request, so the cache never stores them and its
+keys stay the same when a key is rotated. Responses are cached per call with
+the TTL the adapter chooses for that endpoint (hishel, SQLite on disk).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from pathlib import Path
+from typing import Any
+
+import httpx
+import structlog
+from hishel import AsyncSqliteStorage
+from hishel.httpx import AsyncCacheTransport
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
+
+log = structlog.get_logger(__name__)
+
+USER_AGENT = "Concierge/0.1 (+self-hosted media concierge)"
+
+
+class ExternalServiceError(Exception):
+    """A call to another service failed; ``source`` names the adapter."""
+
+    kind = "error"
+
+    def __init__(self, source: str, detail: str = "", *, status: int | None = None) -> None:
+        self.source = source
+        self.detail = detail
+        self.status = status
+        super().__init__(f"{source}: {self.kind}" + (f" ({detail})" if detail else ""))
+
+
+class SourceTimeout(ExternalServiceError):
+    kind = "timeout"
+
+
+class SourceUnavailable(ExternalServiceError):
+    """Connection refused/reset, or a 5xx answer."""
+
+    kind = "unavailable"
+
+
+class RateLimited(ExternalServiceError):
+    kind = "rate_limited"
+
+    def __init__(self, source: str, detail: str = "", *, retry_after: float | None = None) -> None:
+        super().__init__(source, detail, status=429)
+        self.retry_after = retry_after
+
+
+class AuthFailed(ExternalServiceError):
+    """Bad or missing credentials (401/403, or the service's own words)."""
+
+    kind = "auth_failed"
+
+
+class NotFound(ExternalServiceError):
+    kind = "not_found"
+
+
+class BadResponse(ExternalServiceError):
+    """The answer is not what the service documents (malformed JSON, wrong shape)."""
+
+    kind = "bad_response"
+
+
+class Blocked(ExternalServiceError):
+    """A provider or network block page instead of the service."""
+
+    kind = "blocked"
+
+
+class CaptchaRequired(ExternalServiceError):
+    kind = "captcha"
+
+
+_RETRYABLE = (SourceTimeout, SourceUnavailable, RateLimited)
+
+
+def _cookieless_jar() -> CookieJar:
+    """A jar that stores nothing: for clients whose cookies belong to different users."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
+@dataclass(frozen=True, slots=True)
+class Secrets:
+    """Credentials added to every request just before it leaves the process."""
+
+    params: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class _SecretTransport(httpx.AsyncBaseTransport):
+    """Adds secrets to a copy of the request, so upper layers never see them."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, secrets: Secrets) -> None:
+        self._inner = inner
+        self._secrets = secrets
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not self._secrets.params and not self._secrets.headers:
+            return await self._inner.handle_async_request(request)
+        url = request.url.copy_merge_params(dict(self._secrets.params))
+        headers = httpx.Headers(request.headers)
+        headers.update(dict(self._secrets.headers))
+        outgoing = httpx.Request(
+            request.method,
+            url,
+            headers=headers,
+            stream=request.stream,
+            extensions=request.extensions,
+        )
+        return await self._inner.handle_async_request(outgoing)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class _SelectiveCache(httpx.AsyncBaseTransport):
+    """Requests carrying a ``caching`` extension go through the cache; others don't."""
+
+    def __init__(self, cached: AsyncCacheTransport, direct: httpx.AsyncBaseTransport) -> None:
+        self._cached = cached
+        self._direct = direct
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if "caching" in request.extensions:
+            return await self._cached.handle_async_request(request)
+        return await self._direct.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._cached.aclose()  # closes the shared inner transport and the storage
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+class ResilientClient:
+    """One adapter's HTTP client. Errors come out typed; successes may come from cache."""
+
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        *,
+        secrets: Secrets | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 10.0,
+        retries: int = 2,
+        backoff: float = 0.4,
+        max_retry_after: float = 4.0,
+        storage: AsyncSqliteStorage | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        follow_redirects: bool = True,
+        keep_cookies: bool = True,
+    ) -> None:
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        self._retries = retries
+        self._backoff = backoff
+        self._max_retry_after = max_retry_after
+        network = transport or httpx.AsyncHTTPTransport()
+        inner: httpx.AsyncBaseTransport = _SecretTransport(network, secrets or Secrets())
+        self.caching = storage is not None
+        if storage is not None:
+            inner = _SelectiveCache(AsyncCacheTransport(inner, storage=storage), inner)
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url,
+            transport=inner,
+            timeout=httpx.Timeout(timeout),
+            headers={"User-Agent": USER_AGENT, **dict(headers or {})},
+            follow_redirects=follow_redirects,
+            cookies=None if keep_cookies else _cookieless_jar(),
+        )
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._client.cookies
+
+    def _cache_extension(self, method: str, url: str, ttl: float | None) -> dict[str, Any]:
+        if ttl is None or not self.caching:
+            return {}
+        key = hashlib.sha256(f"{self.name} {method} {url}".encode()).hexdigest()
+        return {"caching": {"ttl": ttl, "key": key}}
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        ttl: float | None = None,
+        ok_statuses: frozenset[int] = frozenset(),
+    ) -> httpx.Response:
+        """Send with retries on 429/5xx/timeouts; ``ttl`` (seconds) caches a GET."""
+        clean = {k: v for k, v in (params or {}).items() if v is not None}
+        url = str(self._client.build_request(method, path, params=clean).url)
+        extensions = self._cache_extension(method, url, ttl) if method == "GET" else {}
+
+        async def attempt() -> httpx.Response:
+            try:
+                response = await self._client.request(
+                    method,
+                    path,
+                    params=clean,
+                    data=data,
+                    content=content,
+                    headers=headers,
+                    extensions=extensions,
+                )
+            except httpx.TimeoutException as exc:
+                raise SourceTimeout(self.name, type(exc).__name__) from exc
+            except httpx.TransportError as exc:
+                raise SourceUnavailable(self.name, type(exc).__name__) from exc
+            self._raise_for_status(response, ok_statuses)
+            return response
+
+        def should_retry(exc: BaseException) -> bool:
+            if isinstance(exc, RateLimited) and (exc.retry_after or 0) > self._max_retry_after:
+                return False
+            return isinstance(exc, _RETRYABLE)
+
+        def wait(state: Any) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            if isinstance(exc, RateLimited) and exc.retry_after is not None:
+                return exc.retry_after
+            return self._backoff * (2 ** (state.attempt_number - 1)) * (0.5 + random.random())
+
+        try:
+            async for retry_state in AsyncRetrying(
+                stop=stop_after_attempt(self._retries + 1),
+                retry=retry_if_exception(should_retry),
+                wait=wait,
+                reraise=True,
+            ):
+                with retry_state:
+                    return await attempt()
+        except ExternalServiceError as exc:
+            log.warning(
+                "http_request_failed",
+                source=self.name,
+                method=method,
+                path=path,
+                error=exc.kind,
+                status=exc.status,
+                detail=exc.detail,
+            )
+            raise
+        raise AssertionError("unreachable: tenacity either returns or re-raises")
+
+    def _raise_for_status(self, response: httpx.Response, ok: frozenset[int]) -> None:
+        status = response.status_code
+        if status < 400 or status in ok:
+            return
+        if status == 429:
+            raise RateLimited(
+                self.name, retry_after=parse_retry_after(response.headers.get("Retry-After"))
+            )
+        if status in (401, 403):
+            raise AuthFailed(self.name, status=status)
+        if status == 404:
+            raise NotFound(self.name, status=status)
+        if status >= 500:
+            raise SourceUnavailable(self.name, f"HTTP {status}", status=status)
+        raise BadResponse(self.name, f"HTTP {status}", status=status)
+
+    async def get(
+        self, path: str, *, params: Mapping[str, Any] | None = None, ttl: float | None = None
+    ) -> httpx.Response:
+        return await self.request("GET", path, params=params, ttl=ttl)
+
+    async def get_json(
+        self, path: str, *, params: Mapping[str, Any] | None = None, ttl: float | None = None
+    ) -> Any:
+        response = await self.get(path, params=params, ttl=ttl)
+        try:
+            return response.json()
+        except ValueError as exc:
+            log.warning("http_bad_json", source=self.name, path=path)
+            raise BadResponse(self.name, "malformed JSON") from exc
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+class HttpFactory:
+    """Builds adapter clients that share one cache directory and default limits."""
+
+    def __init__(
+        self,
+        cache_dir: Path | None,
+        *,
+        timeout: float = 10.0,
+        retries: int = 2,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._cache_dir = cache_dir
+        self._timeout = timeout
+        self._retries = retries
+        self._transport = transport
+        self._clients: list[ResilientClient] = []
+
+    def client(
+        self,
+        name: str,
+        base_url: str,
+        *,
+        secrets: Secrets | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        cache: bool = True,
+        follow_redirects: bool = True,
+        keep_cookies: bool = True,
+    ) -> ResilientClient:
+        storage = None
+        if cache and self._cache_dir is not None:
+            self._cache_dir.mkdir(parents=True, exist_ok=True)
+            storage = AsyncSqliteStorage(database_path=self._cache_dir / f"{name}.db")
+        client = ResilientClient(
+            name,
+            base_url,
+            secrets=secrets,
+            headers=headers,
+            timeout=timeout or self._timeout,
+            retries=self._retries,
+            storage=storage,
+            transport=self._transport,
+            follow_redirects=follow_redirects,
+            keep_cookies=keep_cookies,
+        )
+        self._clients.append(client)
+        return client
+
+    async def aclose(self) -> None:
+        for client in self._clients:
+            await client.aclose()
+        self._clients.clear()

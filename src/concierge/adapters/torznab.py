@@ -1,0 +1,182 @@
+"""Torznab endpoints (Jackett, Prowlarr): any number, each a URL with its apikey.
+
+Caps-aware: ``t=caps`` says which search modes and parameters an indexer
+supports; ids (imdbid, tmdbid, season, ep) are sent only where supported,
+``q`` otherwise. Categories are the standard 2000 (movies) / 5000 (TV).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from xml.etree import ElementTree as ET
+
+import structlog
+
+from concierge.adapters.http import AuthFailed, BadResponse, HttpFactory, Secrets
+from concierge.skills.movies.domain import TorrentQuery, TorrentResult
+from concierge.skills.movies.magnets import build_magnet, hash_from_magnet, normalize_hash
+
+log = structlog.get_logger(__name__)
+
+TTL_CAPS = 24 * 3600.0
+TTL_SEARCH = 15 * 60.0
+TORZNAB_NS = "{http://torznab.com/schemas/2015/feed}"
+MOVIES, TV = "2000", "5000"
+
+
+@dataclass(frozen=True, slots=True)
+class Caps:
+    search: frozenset[str]
+    movie: frozenset[str] | None  # None: mode not available
+    tv: frozenset[str] | None
+
+
+def split_endpoint(url: str) -> tuple[str, str, dict[str, str]]:
+    """(base URL without query, display label, secret params such as apikey)."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    secret = {k: v for k, v in query.items() if k.lower() == "apikey"}
+    rest = {k: v for k, v in query.items() if k.lower() != "apikey"}
+    base = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(rest), ""))
+    segments = [s for s in parts.path.split("/") if s]
+    indexer = segments[segments.index("indexers") + 1] if "indexers" in segments[:-1] else ""
+    label = f"{parts.hostname}" + (f"/{indexer}" if indexer else "")
+    return base, label, secret
+
+
+def _modes(root: ET.Element) -> Caps:
+    searching = root.find("searching")
+    if searching is None:
+        raise ValueError("caps without <searching>")
+
+    def mode(tag: str) -> frozenset[str] | None:
+        node = searching.find(tag)
+        if node is None or node.get("available", "no") != "yes":
+            return None
+        return frozenset(
+            p.strip() for p in node.get("supportedParams", "q").split(",") if p.strip()
+        )
+
+    return Caps(
+        search=mode("search") or frozenset({"q"}), movie=mode("movie-search"), tv=mode("tv-search")
+    )
+
+
+def _raise_on_error(root: ET.Element, source: str) -> None:
+    if root.tag == "error":
+        code = root.get("code", "")
+        description = root.get("description", "")[:80]
+        if code in {"100", "101", "102"}:
+            raise AuthFailed(source, description)
+        raise BadResponse(source, f"torznab error {code}: {description}")
+
+
+class TorznabSource:
+    """``TorrentSource`` over one Torznab endpoint."""
+
+    def __init__(self, http: HttpFactory, *, endpoint: str, index: int = 0) -> None:
+        base, label, secret = split_endpoint(endpoint)
+        self.name = f"torznab:{label}" if label else f"torznab{index}"
+        self.label = label
+        self._client = http.client(
+            f"torznab{index}", base, secrets=Secrets(params=secret), cache=True
+        )
+        self._caps: Caps | None = None
+
+    async def _xml(self, params: dict[str, str], ttl: float) -> ET.Element:
+        response = await self._client.get("", params=params, ttl=ttl)
+        try:
+            root = ET.fromstring(response.content)  # noqa: S314 - operator-configured indexer
+        except ET.ParseError as exc:
+            raise BadResponse(self.name, "malformed XML") from exc
+        _raise_on_error(root, self.name)
+        return root
+
+    async def caps(self) -> Caps:
+        if self._caps is None:
+            root = await self._xml({"t": "caps"}, TTL_CAPS)
+            try:
+                self._caps = _modes(root)
+            except ValueError as exc:
+                raise BadResponse(self.name, str(exc)) from exc
+        return self._caps
+
+    def _params(self, query: TorrentQuery, caps: Caps) -> dict[str, str]:
+        """The most exact search the indexer supports for this query."""
+        if query.kind == "tv" and caps.tv is not None:
+            params = {"t": "tvsearch", "cat": TV}
+            supported = caps.tv
+        elif query.kind == "movie" and caps.movie is not None:
+            params = {"t": "movie", "cat": MOVIES}
+            supported = caps.movie
+        else:
+            return {"t": "search", "q": query.text, "cat": TV if query.kind == "tv" else MOVIES}
+        has_id = False
+        if query.imdb_id and "imdbid" in supported:
+            params["imdbid"] = query.imdb_id
+            has_id = True
+        if query.tmdb_id and "tmdbid" in supported:
+            params["tmdbid"] = str(query.tmdb_id)
+            has_id = True
+        if not has_id:
+            params["q"] = query.original_title or query.title
+            if query.year and query.kind == "movie" and "year" in supported:
+                params["year"] = str(query.year)
+            elif query.year and query.kind == "movie":
+                params["q"] = query.text
+        if query.kind == "tv":
+            if query.season is not None and "season" in supported:
+                params["season"] = str(query.season)
+            if query.episode is not None and "ep" in supported:
+                params["ep"] = str(query.episode)
+        return params
+
+    async def search(self, query: TorrentQuery) -> list[TorrentResult]:
+        caps = await self.caps()
+        root = await self._xml(self._params(query, caps), TTL_SEARCH)
+        channel = root.find("channel")
+        if channel is None:
+            raise BadResponse(self.name, "RSS without <channel>")
+        return [r for item in channel.findall("item") if (r := self._item(item)) is not None]
+
+    def _item(self, item: ET.Element) -> TorrentResult | None:
+        title = (item.findtext("title") or "").strip()
+        if not title:
+            return None
+        attrs = {a.get("name", ""): a.get("value", "") for a in item.findall(f"{TORZNAB_NS}attr")}
+        link = (item.findtext("link") or "").strip()
+        magnet = attrs.get("magneturl") or (link if link.startswith("magnet:") else "")
+        info_hash = normalize_hash(attrs.get("infohash")) or hash_from_magnet(magnet)
+        enclosure = item.find("enclosure")
+        size_text = (
+            item.findtext("size")
+            or attrs.get("size")
+            or (enclosure.get("length") if enclosure is not None else "")
+        )
+        indexer = item.find("jackettindexer")
+        if indexer is None:
+            indexer = item.find("prowlarrindexer")
+        seeders = int(attrs.get("seeders") or 0)
+        peers = int(attrs.get("peers") or 0)
+        return TorrentResult(
+            source=self.name,
+            tracker=(indexer.text or "").strip()
+            if indexer is not None and indexer.text
+            else self.label,
+            name=title,
+            size=int(size_text) if size_text and size_text.isdigit() else 0,
+            seeders=seeders,
+            leechers=max(peers - seeders, 0),
+            info_hash=info_hash,
+            magnet=magnet or (build_magnet(info_hash, title) if info_hash else None),
+            torrent_url=link if link.startswith("http") else None,
+            page_url=(item.findtext("comments") or "").strip() or None,
+            ref=(item.findtext("guid") or "").strip() or None,
+            published=(item.findtext("pubDate") or "").strip() or None,
+        )
+
+    async def magnet(self, result: TorrentResult, user_id: int | None = None) -> str:
+        if result.magnet:
+            return result.magnet
+        raise BadResponse(self.name, "the indexer gave no magnet or hash for this release")

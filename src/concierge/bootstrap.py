@@ -1,0 +1,131 @@
+"""Builds everything once from ``Settings`` and passes it down; the only settings reader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import structlog
+
+from concierge.config import Settings
+from concierge.core.access import Role, parse_owner_ids
+from concierge.core.buttons import ButtonStore
+from concierge.core.builtin import CoreCommands, build_core_skill
+from concierge.core.dispatch import AccessPolicy, AgentRunner, Dispatcher
+from concierge.core.i18n import Catalog
+from concierge.core.messages import UserRef
+from concierge.core.metrics import Metrics
+from concierge.core.notify import Notifier
+from concierge.core.pending import PendingInputs
+from concierge.core.registry import Registry
+from concierge.core.scheduler import Scheduler
+from concierge.core.skill import PeriodicJob, Skill
+from concierge.storage.credentials import CredentialStore
+from concierge.storage.db import Database
+from concierge.storage.repos import HistoryRepo, UpdateLog, UserRepo
+from concierge.storage.secrets import SecretBox, load_keys
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class App:
+    """The assembled application: storage, core services, skills and dispatcher."""
+
+    settings: Settings
+    db: Database
+    box: SecretBox
+    credentials: CredentialStore
+    catalog: Catalog
+    users: UserRepo
+    history: HistoryRepo
+    buttons: ButtonStore
+    pending: PendingInputs
+    notifier: Notifier
+    metrics: Metrics
+    registry: Registry
+    dispatcher: Dispatcher
+    scheduler: Scheduler
+    closers: list[object] = field(default_factory=list)
+
+    async def close(self) -> None:
+        await self.scheduler.stop()
+        for closer in reversed(self.closers):
+            aclose = getattr(closer, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        await self.db.close()
+
+
+def build_database(settings: Settings) -> Database:
+    return Database(settings.effective_database_url())
+
+
+def build_secret_box(settings: Settings) -> SecretBox:
+    configured = settings.encryption_key.get_secret_value() if settings.encryption_key else None
+    return SecretBox(load_keys(configured, settings.data_dir))
+
+
+def _housekeeping(buttons: ButtonStore, updates: UpdateLog) -> PeriodicJob:
+    async def run() -> None:
+        removed_buttons = await buttons.prune_expired()
+        removed_updates = await updates.prune(timedelta(days=2))
+        if removed_buttons or removed_updates:
+            log.info("housekeeping", buttons=removed_buttons, updates=removed_updates)
+
+    return PeriodicJob("housekeeping", 3600, run)
+
+
+async def build_app(settings: Settings, *, migrate: bool = True) -> App:
+    owners = frozenset(parse_owner_ids(settings.owner_ids))
+    db = build_database(settings)
+    if migrate:
+        await db.upgrade()
+    box = build_secret_box(settings)
+    catalog = Catalog.load()
+    users = UserRepo(db)
+    updates = UpdateLog(db)
+    history = HistoryRepo(db)
+    buttons = ButtonStore(db)
+    pending = PendingInputs(db)
+    notifier = Notifier(users)
+    metrics = Metrics()
+    credentials = CredentialStore(db, box)
+    for platform, platform_id in owners:
+        await users.upsert(UserRef(platform, platform_id), Role.OWNER)
+    policy = AccessPolicy(owners, settings.access_mode, settings.default_language)
+
+    core_commands = CoreCommands(users, notifier, catalog, settings.default_language)
+    skills: list[Skill] = [build_core_skill(core_commands)]
+    registry = Registry(skills)
+    core_commands.registry = registry
+    agent: AgentRunner | None = None
+    dispatcher = Dispatcher(
+        registry=registry,
+        users=users,
+        updates=updates,
+        buttons=buttons,
+        pending=pending,
+        catalog=catalog,
+        notifier=notifier,
+        policy=policy,
+        metrics=metrics,
+        agent=agent,
+    )
+    scheduler = Scheduler([*registry.jobs, _housekeeping(buttons, updates)])
+    return App(
+        settings=settings,
+        db=db,
+        box=box,
+        credentials=credentials,
+        catalog=catalog,
+        users=users,
+        history=history,
+        buttons=buttons,
+        pending=pending,
+        notifier=notifier,
+        metrics=metrics,
+        registry=registry,
+        dispatcher=dispatcher,
+        scheduler=scheduler,
+    )

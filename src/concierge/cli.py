@@ -1,0 +1,157 @@
+"""Command line: chat, serve, doctor, db, users, keys."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from pydantic import ValidationError
+
+from concierge.config import Settings
+
+T = TypeVar("T")
+
+app = typer.Typer(help="Concierge: a self-hosted AI media concierge.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="Users and access.", no_args_is_help=True)
+keys_app = typer.Typer(help="Encryption keys for stored credentials.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
+
+
+def _settings() -> Settings:
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]).upper()
+        typer.echo(f"configuration error: {field}: {first['msg']}", err=True)
+        raise typer.Exit(2) from None
+    from concierge.logging import configure_logging
+
+    configure_logging(
+        settings.log_level, settings.log_format, settings.environment, settings.secret_values()
+    )
+    return settings
+
+
+def _run(factory: Callable[[], Awaitable[T]]) -> T:
+    from concierge.storage.secrets import SecretsError
+
+    try:
+        return asyncio.run(factory())  # type: ignore[arg-type]
+    except SecretsError as exc:
+        typer.echo(f"encryption key problem: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def chat() -> None:
+    """Chat with the bot in this terminal (reads lines from stdin when piped)."""
+    from concierge.frontends.console.run import run_chat
+
+    settings = _settings()
+    _run(lambda: run_chat(settings))
+
+
+@app.command()
+def serve() -> None:
+    """Run the HTTP app and the configured chat front-ends until SIGTERM."""
+    from concierge.serve import run_server
+
+    settings = _settings()
+    _run(lambda: run_server(settings))
+
+
+@app.command()
+def doctor() -> None:
+    """Print the effective configuration and check every configured dependency."""
+    from concierge.doctor import render_doctor, run_doctor
+
+    settings = _settings()
+    report = _run(lambda: run_doctor(settings))
+    typer.echo(render_doctor(report))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations."""
+    from concierge.bootstrap import build_database
+
+    settings = _settings()
+
+    async def upgrade() -> str:
+        db = build_database(settings)
+        try:
+            await db.upgrade()
+            current, _head = await db.migration_status()
+            return current or "(empty)"
+        finally:
+            await db.close()
+
+    typer.echo(f"database at revision {_run(upgrade)}")
+
+
+@users_app.command("list")
+def users_list(
+    role: Annotated[str | None, typer.Option(help="only this role, e.g. pending")] = None,
+) -> None:
+    """List known users."""
+    from concierge.admin_cli import list_users
+
+    settings = _settings()
+    for line in _run(lambda: list_users(settings, role)):
+        typer.echo(line)
+
+
+@users_app.command("approve")
+def users_approve(user: Annotated[str, typer.Argument(help="platform:id or #db-id")]) -> None:
+    """Let a user in."""
+    from concierge.admin_cli import decide
+
+    settings = _settings()
+    typer.echo(_run(lambda: decide(settings, user, "user")))
+
+
+@users_app.command("block")
+def users_block(user: Annotated[str, typer.Argument(help="platform:id or #db-id")]) -> None:
+    """Keep a user out."""
+    from concierge.admin_cli import decide
+
+    settings = _settings()
+    typer.echo(_run(lambda: decide(settings, user, "blocked")))
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt every stored secret with the newest key (first in ENCRYPTION_KEY)."""
+    from concierge.admin_cli import rotate_keys
+
+    settings = _settings()
+    count = _run(lambda: rotate_keys(settings))
+    typer.echo(f"re-encrypted {count} stored secret(s) with the newest key")
+
+
+@keys_app.command("generate")
+def keys_generate() -> None:
+    """Print a new key to put first in ENCRYPTION_KEY."""
+    from concierge.storage.secrets import generate_key
+
+    typer.echo(generate_key())
+
+
+def main() -> None:
+    app(prog_name="concierge")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

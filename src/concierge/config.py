@@ -1,0 +1,118 @@
+"""Settings: the single description of every knob, read only by bootstrap.
+
+Every secret is a ``SecretStr`` so it never leaks through ``repr`` or logs.
+Lists are comma-separated strings in the environment (``A,B,C``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+CsvList = Annotated[list[str], NoDecode]
+
+NO_ACCOUNT_SOURCES = ["torapi", "apibay"]
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # --- core ---
+    environment: Literal["development", "production"] = "development"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["auto", "console", "json"] = "auto"
+    concierge_data_dir: Path = Path("./data")
+    database_url: SecretStr | None = None
+    encryption_key: SecretStr | None = None
+    owner_ids: CsvList = Field(default_factory=list)
+    access_mode: Literal["approval", "open"] = "approval"
+    default_language: Literal["en", "ru"] = "en"
+
+    # --- language model ---
+    llm_provider: Literal["auto", "offline", "anthropic", "openai", "openai-compatible"] = "auto"
+    anthropic_api_key: SecretStr | None = None
+    anthropic_model: str = "claude-sonnet-4-5"
+    openai_api_key: SecretStr | None = None
+    openai_model: str = "gpt-4.1-mini"
+    openai_base_url: str | None = None
+    history_max_messages: int = 30
+    history_max_tokens: int = 24_000
+
+    # --- http ---
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    sync_api_key: SecretStr | None = None
+
+    # --- telegram ---
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_upload_limit_mb: int = 50
+    telegram_download_limit_mb: int = 20
+    bot_username: str | None = None
+
+    # --- movies: metadata ---
+    tmdb_api_key: SecretStr | None = None
+    tmdb_base_url: str = "https://api.themoviedb.org/3"
+    tmdb_image_base_url: str = "https://image.tmdb.org/t/p"
+    omdb_api_key: SecretStr | None = None
+    omdb_base_url: str = "https://www.omdbapi.com"
+    kinopoisk_api_key: SecretStr | None = None
+    kinopoisk_base_url: str = "https://kinopoiskapiunofficial.tech"
+    http_cache_enabled: bool = True
+
+    # --- movies: torrent sources ---
+    torrent_sources: CsvList = Field(default_factory=lambda: list(NO_ACCOUNT_SOURCES))
+    torapi_base_url: str = "https://torapi.vercel.app"
+    apibay_base_url: str = "https://apibay.org"
+    rutracker_base_url: str = "https://rutracker.org"
+    rutracker_username: str | None = None
+    rutracker_password: SecretStr | None = None
+    torznab_endpoints: CsvList = Field(default_factory=list)
+    source_deadline_seconds: float = 6.0
+
+    # --- downloads ---
+    torrent_client_url: SecretStr | None = None
+    torrent_client_users: CsvList = Field(default_factory=list)
+    allow_private_client_urls: bool = False
+    download_poll_seconds: int = 60
+
+    _split = field_validator(
+        "owner_ids", "torrent_sources", "torznab_endpoints", "torrent_client_users", mode="before"
+    )(_split_csv)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.concierge_data_dir
+
+    def effective_database_url(self) -> str:
+        """The SQLAlchemy URL: configured, or a SQLite file in the data directory."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'concierge.db').resolve()}"
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret's clear value, for log redaction."""
+        found: list[str] = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                raw = value.get_secret_value()
+                found.extend(part for part in raw.split(",") if len(part) >= 6)
+                if len(raw) >= 6:
+                    found.append(raw)
+        return found

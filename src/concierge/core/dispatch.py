@@ -1,0 +1,284 @@
+"""The way of one message: lane → dedupe → access → command / button / answer / agent.
+
+Every command, button press and agent tool call passes the access check here,
+so no handler can forget it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Protocol
+
+import structlog
+
+from concierge.core.access import Role
+from concierge.core.buttons import ButtonStore
+from concierge.core.i18n import Catalog, resolve_language
+from concierge.core.messages import Button, Inbound, Outbox, Text
+from concierge.core.metrics import Metrics
+from concierge.core.notify import DeliveryFailed, Notifier
+from concierge.core.pending import PendingInputs
+from concierge.core.registry import Registry
+from concierge.core.skill import Context
+from concierge.storage.repos import UpdateLog, UserRecord, UserRepo
+
+log = structlog.get_logger(__name__)
+
+APPROVE_ACTION = "access.approve"
+BLOCK_ACTION = "access.block"
+
+
+class AgentRunner(Protocol):
+    async def run(self, ctx: Context, text: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AccessPolicy:
+    owners: frozenset[tuple[str, int]]
+    mode: str  # "approval" | "open"
+    default_language: str
+
+    def initial_role(self, platform: str, platform_id: int) -> Role:
+        if (platform, platform_id) in self.owners or platform == "console":
+            return Role.OWNER
+        return Role.USER if self.mode == "open" else Role.PENDING
+
+
+class Lanes:
+    """One FIFO lock per user: a user's updates run in order, users in parallel."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._waiting: dict[str, int] = {}
+
+    @asynccontextmanager
+    async def lane(self, key: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._waiting[key] -= 1
+            if self._waiting[key] == 0:
+                del self._waiting[key]
+                del self._locks[key]
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        registry: Registry,
+        users: UserRepo,
+        updates: UpdateLog,
+        buttons: ButtonStore,
+        pending: PendingInputs,
+        catalog: Catalog,
+        notifier: Notifier,
+        policy: AccessPolicy,
+        metrics: Metrics,
+        agent: AgentRunner | None = None,
+    ) -> None:
+        self.registry = registry
+        self.users = users
+        self.updates = updates
+        self.buttons = buttons
+        self.pending = pending
+        self.catalog = catalog
+        self.notifier = notifier
+        self.policy = policy
+        self.metrics = metrics
+        self.agent = agent
+        self.lanes = Lanes()
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._cancelled_by_user: set[str] = set()
+
+    async def handle(self, inbound: Inbound, outbox: Outbox) -> None:
+        """Handle one update; never raises (failures are logged and explained)."""
+        if inbound.command == "cancel":
+            self._cancel_running(inbound.user.key)
+        async with self.lanes.lane(inbound.user.key):
+            if inbound.update_id is not None and not await self.updates.first_delivery(
+                inbound.user.platform, inbound.update_id
+            ):
+                log.info("duplicate_update_skipped", update_id=inbound.update_id)
+                return
+            kind = self._kind(inbound)
+            started = time.perf_counter()
+            task = asyncio.current_task()
+            if task is not None:
+                self._running[inbound.user.key] = task
+            try:
+                await self._handle(inbound, outbox, kind)
+            except asyncio.CancelledError:
+                if not self._was_cancelled_by_user(inbound.user.key):
+                    raise
+                uncancel = getattr(task, "uncancel", None)
+                if uncancel is not None:
+                    uncancel()
+            finally:
+                self._running.pop(inbound.user.key, None)
+                self.metrics.updates.labels(inbound.user.platform, kind).inc()
+                self.metrics.latency.labels(kind).observe(time.perf_counter() - started)
+
+    def _cancel_running(self, user_key: str) -> None:
+        task = self._running.get(user_key)
+        if task is not None and not task.done():
+            self._cancelled_by_user.add(user_key)
+            task.cancel()
+
+    def _was_cancelled_by_user(self, user_key: str) -> bool:
+        if user_key in self._cancelled_by_user:
+            self._cancelled_by_user.discard(user_key)
+            return True
+        return False
+
+    @staticmethod
+    def _kind(inbound: Inbound) -> str:
+        if inbound.button_id is not None:
+            return "button"
+        if inbound.command is not None:
+            return "command"
+        return "attachment" if inbound.attachments and not inbound.text else "text"
+
+    async def context_for(self, inbound: Inbound, outbox: Outbox, user: UserRecord) -> Context:
+        lang = resolve_language(user.language, user.platform_language, self.policy.default_language)
+        return Context(
+            inbound=inbound,
+            user=user,
+            lang=lang,
+            outbox=outbox,
+            catalog=self.catalog,
+            button_store=self.buttons,
+            pending=self.pending,
+        )
+
+    async def _handle(self, inbound: Inbound, outbox: Outbox, kind: str) -> None:
+        ref = inbound.user
+        user = await self.users.upsert(ref, self.policy.initial_role(ref.platform, ref.id))
+        if self.policy.initial_role(ref.platform, ref.id) is Role.OWNER and user.role != Role.OWNER:
+            user = await self.users.set_role(user.id, Role.OWNER) or user
+        ctx = await self.context_for(inbound, outbox, user)
+        if user.role is Role.BLOCKED:
+            log.info("blocked_user_ignored", user=user.key)
+            return
+        if user.role is Role.PENDING:
+            await self._refuse_stranger(ctx)
+            return
+        try:
+            if kind == "button":
+                await self._press(ctx, inbound.button_id or "")
+            elif kind == "command":
+                await self._command(ctx)
+            else:
+                await self._message(ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("handler_failed", user=user.key, kind=kind)
+            await self._safe_reply(ctx, ctx.t("errors.generic"))
+
+    async def _safe_reply(self, ctx: Context, text: str) -> None:
+        try:
+            await ctx.reply(text)
+        except Exception:
+            log.exception("error_reply_failed", user=ctx.user.key)
+
+    async def _refuse_stranger(self, ctx: Context) -> None:
+        await ctx.reply(ctx.t("access.pending"))
+        if await self.users.claim_approval_prompt(ctx.user.id):
+            await self._prompt_owners(ctx.user)
+
+    async def _prompt_owners(self, stranger: UserRecord) -> None:
+        owners = await self.users.list(Role.OWNER)
+        delivered = 0
+        for owner in owners:
+            if not self.notifier.can_reach(owner):
+                continue
+            lang = resolve_language(
+                owner.language, owner.platform_language, self.policy.default_language
+            )
+            approve = await self.buttons.create(
+                owner_user_id=owner.id, action=APPROVE_ACTION, payload={"user_id": stranger.id}
+            )
+            block = await self.buttons.create(
+                owner_user_id=owner.id, action=BLOCK_ACTION, payload={"user_id": stranger.id}
+            )
+            prompt = Text(
+                self.catalog.t(
+                    "access.approval_prompt",
+                    lang,
+                    name=stranger.display_name or "?",
+                    user=stranger.key,
+                ),
+                buttons=(
+                    (
+                        Button(self.catalog.t("access.approve", lang), id=approve),
+                        Button(self.catalog.t("access.block", lang), id=block),
+                    ),
+                ),
+            )
+            try:
+                await self.notifier.send(owner, prompt)
+                delivered += 1
+            except DeliveryFailed as exc:
+                log.warning("approval_prompt_failed", owner=owner.key, reason=str(exc))
+            except Exception:
+                log.exception("approval_prompt_failed", owner=owner.key)
+        if not delivered:
+            log.warning(
+                "approval_prompt_undelivered",
+                stranger=stranger.key,
+                hint="approve with `concierge users approve`",
+            )
+
+    async def _press(self, ctx: Context, button_id: str) -> None:
+        stored = await self.buttons.get(button_id)
+        if stored is None:
+            await ctx.reply(ctx.t("buttons.expired"))
+            return
+        if stored.owner_user_id != ctx.user.id:
+            log.info("foreign_button_refused", user=ctx.user.key, action=stored.action)
+            await ctx.reply(ctx.t("buttons.not_yours"))
+            return
+        handler = self.registry.buttons.get(stored.action)
+        if handler is None:
+            log.error("button_action_unknown", action=stored.action)
+            await ctx.reply(ctx.t("buttons.expired"))
+            return
+        await handler(ctx, stored.payload)
+
+    async def _command(self, ctx: Context) -> None:
+        name = ctx.inbound.command or ""
+        command = self.registry.commands.get(name)
+        if command is None:
+            await ctx.reply(ctx.t("commands.unknown", command=name))
+            return
+        if not ctx.user.role.allows(command.min_role):
+            await ctx.reply(ctx.t("access.forbidden"))
+            return
+        await command.handler(ctx)
+
+    async def _message(self, ctx: Context) -> None:
+        text = ctx.inbound.text.strip()
+        if text:
+            question = await self.pending.take(ctx.user.id)
+            if question is not None and question.action in self.registry.buttons:
+                payload = {**question.payload, "text": text, "message_id": ctx.inbound.message_id}
+                await self.registry.buttons[question.action](ctx, payload)
+                return
+        if not text:
+            await ctx.reply(ctx.t("attachments.unsupported"))
+            return
+        if self.agent is None:
+            await ctx.reply(ctx.t("agent.unavailable"))
+            return
+        await self.agent.run(ctx, text)

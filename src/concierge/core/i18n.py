@@ -1,0 +1,65 @@
+"""Message catalogues (gettext .po, read with Babel) and the user's language.
+
+Each area owns ``locales/<lang>/<area>.po``; msgids are dotted keys and
+msgstrs use ``{name}`` placeholders. English is the fallback for a missing key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import structlog
+from babel.messages.pofile import read_po
+
+log = structlog.get_logger(__name__)
+
+LANGUAGES = ("en", "ru")
+FALLBACK = "en"
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+
+class Catalog:
+    def __init__(self, messages: dict[str, dict[str, str]]) -> None:
+        self._messages = messages
+
+    @classmethod
+    def load(cls, directory: Path = LOCALES_DIR) -> Catalog:
+        messages: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
+        for lang in LANGUAGES:
+            for po_file in sorted((directory / lang).glob("*.po")):
+                with po_file.open("rb") as handle:
+                    catalog = read_po(handle, locale=lang)
+                for message in catalog:
+                    if message.id and isinstance(message.id, str) and message.string:
+                        messages[lang][message.id] = str(message.string)
+        return cls(messages)
+
+    def keys(self, lang: str) -> set[str]:
+        return set(self._messages.get(lang, {}))
+
+    def has(self, key: str) -> bool:
+        return key in self._messages[FALLBACK]
+
+    def t(self, key: str, lang: str, **values: object) -> str:
+        text = self._messages.get(lang, {}).get(key) or self._messages[FALLBACK].get(key)
+        if text is None:
+            log.error("i18n_missing_key", key=key, lang=lang)
+            return key
+        if not values:
+            return text
+        try:
+            return text.format(**values)
+        except (KeyError, IndexError, ValueError):
+            log.error("i18n_bad_placeholders", key=key, lang=lang)
+            return text
+
+
+def resolve_language(chosen: str | None, platform_code: str | None, default: str) -> str:
+    """The chosen language, else the platform's (``ru-RU`` → ``ru``), else ``default``."""
+    if chosen in LANGUAGES:
+        return chosen
+    if platform_code:
+        base = platform_code.split("-")[0].split("_")[0].lower()
+        if base in LANGUAGES:
+            return base
+    return default if default in LANGUAGES else FALLBACK

@@ -1,0 +1,65 @@
+"""Everything the registered skills contribute, indexed for the dispatcher."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypeVar
+
+from concierge.core.skill import ButtonHandler, Command, DeepLinkHandler, Intent, PeriodicJob, Skill
+
+if TYPE_CHECKING:
+    from pydantic_ai import Tool
+    from starlette.routing import BaseRoute
+
+    from concierge.core.skill import Context
+
+V = TypeVar("V")
+
+
+class Registry:
+    def __init__(self, skills: Iterable[Skill]) -> None:
+        self.skills = list(skills)
+        self.commands: dict[str, Command] = {}
+        self.buttons: dict[str, ButtonHandler] = {}
+        self.deep_links: dict[str, DeepLinkHandler] = {}
+        for skill in self.skills:
+            for command in skill.commands:
+                for name in (command.name, *command.aliases):
+                    self._unique(self.commands, name, command, "command", skill.name)
+            for action, handler in skill.buttons.items():
+                self._unique(self.buttons, action, handler, "button action", skill.name)
+            for prefix, link in skill.deep_links.items():
+                self._unique(self.deep_links, prefix, link, "deep link", skill.name)
+
+    @staticmethod
+    def _unique(table: dict[str, V], key: str, value: V, what: str, skill: str) -> None:
+        if key in table:
+            raise ValueError(f"{what} {key!r} registered twice (second by skill {skill!r})")
+        table[key] = value
+
+    def listed_commands(self) -> list[Command]:
+        """Each command once, in registration order (aliases folded in)."""
+        seen: list[Command] = []
+        for skill in self.skills:
+            seen.extend(skill.commands)
+        return seen
+
+    @property
+    def tools(self) -> list[Tool[Context]]:
+        return [tool for skill in self.skills for tool in skill.tools]
+
+    @property
+    def intents(self) -> list[Intent]:
+        return [intent for skill in self.skills for intent in skill.intents]
+
+    @property
+    def jobs(self) -> list[PeriodicJob]:
+        return [job for skill in self.skills for job in skill.jobs]
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        return [route for skill in self.skills for route in skill.routes]
+
+    @property
+    def instructions(self) -> str:
+        return "\n\n".join(s.instructions for s in self.skills if s.instructions)

@@ -1,0 +1,116 @@
+"""The skill contract: what a skill folder contributes to the core.
+
+A skill's ``build(...)`` returns a ``Skill``; ``bootstrap.py`` registers it.
+Commands, buttons and tools all receive a ``Context`` whose user has already
+passed the dispatcher's access check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from concierge.core.access import Role
+from concierge.core.messages import Button, Inbound, Outbox, Reply, Text
+
+if TYPE_CHECKING:
+    from pydantic_ai import Tool
+    from starlette.routing import BaseRoute
+
+    from concierge.core.buttons import ButtonStore
+    from concierge.core.i18n import Catalog
+    from concierge.core.pending import PendingInputs
+    from concierge.storage.repos import UserRecord
+
+
+@dataclass(slots=True)
+class Context:
+    """Everything a handler or tool may know about the acting user and chat."""
+
+    inbound: Inbound
+    user: UserRecord
+    lang: str
+    outbox: Outbox
+    catalog: Catalog
+    button_store: ButtonStore
+    pending: PendingInputs
+
+    def t(self, key: str, **values: object) -> str:
+        """The message ``key`` in this user's language."""
+        return self.catalog.t(key, self.lang, **values)
+
+    async def reply(self, reply: Reply | str) -> None:
+        await self.outbox.send(Text(reply) if isinstance(reply, str) else reply)
+
+    async def button(
+        self,
+        label: str,
+        action: str,
+        payload: Mapping[str, Any] | None = None,
+        ttl: timedelta | None = None,
+    ) -> Button:
+        """A button only this user may press; its payload is stored, not embedded."""
+        button_id = await self.button_store.create(
+            owner_user_id=self.user.id, action=action, payload=dict(payload or {}), ttl=ttl
+        )
+        return Button(label=label, id=button_id)
+
+    async def ask(
+        self, action: str, payload: Mapping[str, Any] | None = None, ttl: timedelta | None = None
+    ) -> None:
+        """Route this user's next plain message to the ``action`` handler.
+
+        The handler receives ``payload`` plus ``"text"`` (and ``"message_id"``);
+        ``/cancel`` drops the question.
+        """
+        await self.pending.expect(self.user.id, action, dict(payload or {}), ttl)
+
+
+CommandHandler = Callable[[Context], Awaitable[None]]
+ButtonHandler = Callable[[Context, dict[str, Any]], Awaitable[None]]
+DeepLinkHandler = Callable[[Context, str], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    help_key: str  # catalogue key of the one-line description shown in /help
+    handler: CommandHandler
+    aliases: tuple[str, ...] = ()
+    min_role: Role = Role.USER
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """One phrase family of the offline model's grammar, mapped to a tool call.
+
+    Each pattern is matched (``re.fullmatch``, case-insensitive) against the
+    user's whole message; named groups become tool arguments after ``build``.
+    """
+
+    tool: str
+    patterns: Sequence[re.Pattern[str]]
+    build: Callable[[dict[str, str]], dict[str, Any]] = field(default=lambda groups: dict(groups))
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodicJob:
+    name: str
+    interval_seconds: float
+    run: Callable[[], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class Skill:
+    name: str
+    commands: list[Command] = field(default_factory=list)
+    buttons: dict[str, ButtonHandler] = field(default_factory=dict)
+    tools: list[Tool[Context]] = field(default_factory=list)
+    intents: list[Intent] = field(default_factory=list)
+    jobs: list[PeriodicJob] = field(default_factory=list)
+    routes: list[BaseRoute] = field(default_factory=list)
+    deep_links: dict[str, DeepLinkHandler] = field(default_factory=dict)  # "m_" -> handler
+    instructions: str = ""  # added to the agent's system prompt

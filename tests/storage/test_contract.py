@@ -1,0 +1,156 @@
+"""Storage contract: every repository behaves the same on SQLite and Postgres."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from concierge.core.access import Role
+from concierge.core.buttons import ButtonStore
+from concierge.core.messages import UserRef
+from concierge.core.pending import PendingInputs
+from concierge.storage.credentials import CredentialStore
+from concierge.storage.db import Database
+from concierge.storage.repos import HistoryRepo, UpdateLog, UserRepo
+from concierge.storage.secrets import SecretBox, generate_key
+
+
+async def test_migrations_are_current_after_upgrade(db: Database) -> None:
+    await db.upgrade()  # idempotent: a second run changes nothing
+    current, head = await db.migration_status()
+    assert current == head is not None
+
+
+async def test_user_is_keyed_by_platform_and_numeric_id_not_name(db: Database) -> None:
+    users = UserRepo(db)
+    first = await users.upsert(UserRef("telegram", 42, "alice", "ru"), Role.PENDING)
+    renamed = await users.upsert(UserRef("telegram", 42, "alice_new", "en"), Role.USER)
+    other_platform = await users.upsert(UserRef("discord", 42, "alice"), Role.PENDING)
+    assert renamed.id == first.id
+    assert renamed.display_name == "alice_new" and renamed.platform_language == "en"
+    assert renamed.role is Role.PENDING  # the role never changes by writing again
+    assert other_platform.id != first.id
+
+
+async def test_telegram_sized_ids_round_trip(db: Database) -> None:
+    users = UserRepo(db)
+    big = 7_999_999_999_999
+    created = await users.upsert(UserRef("telegram", big, "x"), Role.USER)
+    found = await users.find("telegram", big)
+    assert found is not None and found.id == created.id and found.platform_id == big
+
+
+async def test_concurrent_first_messages_create_one_user(db: Database) -> None:
+    users = UserRepo(db)
+    results = await asyncio.gather(
+        *(users.upsert(UserRef("telegram", 5, "bob"), Role.PENDING) for _ in range(5))
+    )
+    assert len({r.id for r in results}) == 1
+    assert len(await users.list()) == 1
+
+
+async def test_roles_language_and_model_are_persisted(db: Database) -> None:
+    users = UserRepo(db)
+    user = await users.upsert(UserRef("telegram", 1, "a"), Role.PENDING)
+    await users.set_role(user.id, Role.USER)
+    await users.set_language(user.id, "ru")
+    await users.set_model(user.id, "anthropic:claude-sonnet-4-5", "high")
+    stored = await users.get(user.id)
+    assert stored is not None
+    assert (stored.role, stored.language, stored.model, stored.thinking) == (
+        Role.USER, "ru", "anthropic:claude-sonnet-4-5", "high",
+    )
+    assert [u.id for u in await users.list(Role.USER)] == [user.id]
+    assert await users.list(Role.BLOCKED) == []
+
+
+async def test_approval_prompt_is_claimed_once(db: Database) -> None:
+    users = UserRepo(db)
+    user = await users.upsert(UserRef("telegram", 9, "s"), Role.PENDING)
+    claims = await asyncio.gather(*(users.claim_approval_prompt(user.id) for _ in range(4)))
+    assert sorted(claims) == [False, False, False, True]
+
+
+async def test_update_is_processed_once(db: Database) -> None:
+    log = UpdateLog(db)
+    assert await log.first_delivery("telegram", "100") is True
+    assert await log.first_delivery("telegram", "100") is False
+    assert await log.first_delivery("discord", "100") is True
+    assert await log.prune(timedelta(days=1)) == 0
+
+
+async def test_buttons_survive_and_expire(db: Database) -> None:
+    store = ButtonStore(db)
+    live = await store.create(owner_user_id=1, action="a.b", payload={"x": [1, "два"]})
+    dead = await store.create(owner_user_id=1, action="a.b", payload={}, ttl=timedelta(seconds=-1))
+    assert len(live.encode()) <= 64
+    fresh_store = ButtonStore(db)  # as after a restart
+    found = await fresh_store.get(live)
+    assert found is not None and found.payload == {"x": [1, "два"]} and found.owner_user_id == 1
+    assert await fresh_store.get(dead) is None
+    assert await fresh_store.get("nope") is None
+    assert await fresh_store.prune_expired() == 1
+
+
+async def test_pending_question_is_answered_once(db: Database) -> None:
+    pending = PendingInputs(db)
+    await pending.expect(3, "downloads.url", {"type": "qbittorrent"})
+    await pending.expect(3, "downloads.password", {"step": 2})  # replaces the first
+    taken = await pending.take(3)
+    assert taken is not None and taken.action == "downloads.password"
+    assert await pending.take(3) is None
+    await pending.expect(3, "x", {}, ttl=timedelta(seconds=-1))
+    assert await pending.take(3) is None
+
+
+async def test_history_keeps_the_newest_messages_in_order(db: Database) -> None:
+    history = HistoryRepo(db)
+    for i in range(7):
+        await history.append("telegram:1", 1, [({"n": i}, 10)], keep=5)
+    loaded = await history.load("telegram:1", limit=30)
+    assert [p["n"] for p, _t in loaded] == [2, 3, 4, 5, 6]
+    assert await history.count("telegram:2") == 0
+    await history.clear("telegram:1")
+    assert await history.load("telegram:1", limit=30) == []
+
+
+async def test_credentials_are_encrypted_at_rest(db: Database) -> None:
+    from sqlalchemy import select
+
+    from concierge.storage.models import CredentialRow
+
+    store = CredentialStore(db, SecretBox([generate_key()]))
+    await store.put(7, "qbittorrent.password", "hunter2-секрет")
+    await store.put(7, "qbittorrent.password", "hunter3")
+    assert await store.get(7, "qbittorrent.password") == "hunter3"
+    assert await store.get(8, "qbittorrent.password") is None
+    async with db.session() as s:
+        stored = (await s.scalars(select(CredentialRow.ciphertext))).all()
+    assert len(stored) == 1 and "hunter" not in stored[0]
+    await store.delete(7, "qbittorrent.password")
+    assert await store.get(7, "qbittorrent.password") is None
+
+
+@pytest.mark.parametrize("n", [3])
+async def test_key_rotation_reencrypts_every_secret(db: Database, n: int) -> None:
+    from sqlalchemy import select
+
+    from concierge.storage.models import CredentialRow
+
+    key_a, key_b = generate_key(), generate_key()
+    under_a = CredentialStore(db, SecretBox([key_a]))
+    for i in range(n):
+        await under_a.put(i, "token", f"secret-{i}")
+    async with db.session() as s:
+        before = sorted((await s.scalars(select(CredentialRow.ciphertext))).all())
+
+    rotating = CredentialStore(db, SecretBox([key_b, key_a]))
+    assert await rotating.rotate_all() == n
+
+    async with db.session() as s:
+        after = sorted((await s.scalars(select(CredentialRow.ciphertext))).all())
+    assert set(before).isdisjoint(after)
+    only_b = CredentialStore(db, SecretBox([key_b]))
+    assert [await only_b.get(i, "token") for i in range(n)] == [f"secret-{i}" for i in range(n)]
