@@ -12,7 +12,7 @@ import re
 import sys
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, TextIO
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
@@ -59,6 +59,16 @@ _UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 _SKIP_KEYS = frozenset({"_record", "_from_structlog"})
 
 
+def _url_password(value: str) -> str | None:
+    if "://" not in value:
+        return None
+    try:
+        password = urlsplit(value).password
+    except ValueError:
+        return None
+    return unquote(password) if password else None
+
+
 class Redactor:
     """Replaces known secret values and token-shaped strings with ``***``."""
 
@@ -70,6 +80,9 @@ class Redactor:
                 continue
             variants.add(secret)
             variants.add(quote(secret, safe=""))  # as it appears inside a URL
+            password = _url_password(secret)
+            if password is not None and len(password) >= 4:  # logged alone by an adapter
+                variants.update({password, quote(password, safe="")})
         ordered = sorted(variants, key=len, reverse=True)  # longest first: no partial leaks
         self._literals = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,7 +24,7 @@ import httpx
 import structlog
 from hishel import AsyncSqliteStorage
 from hishel.httpx import AsyncCacheTransport
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 log = structlog.get_logger(__name__)
 
@@ -87,6 +88,16 @@ class CaptchaRequired(ExternalServiceError):
 
 
 _RETRYABLE = (SourceTimeout, SourceUnavailable, RateLimited)
+_BLOCK_PAGE = re.compile(
+    r"доступ\s+(?:к\s+\S+\s+)*(?:ресурсу\s+)?ограничен|заблокирован|access\s+denied|"
+    r"has\s+been\s+blocked|blocked\s+by",
+    re.I,
+)
+
+
+def looks_blocked(page: str) -> bool:
+    """A provider's or regulator's block page ("Доступ к ресурсу ограничен")."""
+    return _BLOCK_PAGE.search(page[:20000]) is not None
 
 
 def _cookieless_jar() -> CookieJar:
@@ -246,11 +257,12 @@ class ResilientClient:
                 return False
             return isinstance(exc, _RETRYABLE)
 
-        def wait(state: Any) -> float:
+        def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
             if isinstance(exc, RateLimited) and exc.retry_after is not None:
                 return exc.retry_after
-            return self._backoff * (2 ** (state.attempt_number - 1)) * (0.5 + random.random())
+            jitter = 0.5 + random.random()
+            return float(self._backoff * (2 ** (state.attempt_number - 1)) * jitter)
 
         try:
             async for retry_state in AsyncRetrying(
@@ -302,7 +314,10 @@ class ResilientClient:
         try:
             return response.json()
         except ValueError as exc:
-            log.warning("http_bad_json", source=self.name, path=path)
+            blocked = looks_blocked(response.text)
+            log.warning("http_not_json", source=self.name, path=path, blocked=blocked)
+            if blocked:
+                raise Blocked(self.name, "block page instead of the API") from exc
             raise BadResponse(self.name, "malformed JSON") from exc
 
     async def aclose(self) -> None:
@@ -318,11 +333,13 @@ class HttpFactory:
         *,
         timeout: float = 10.0,
         retries: int = 2,
+        backoff: float = 0.4,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._cache_dir = cache_dir
         self._timeout = timeout
         self._retries = retries
+        self._backoff = backoff
         self._transport = transport
         self._clients: list[ResilientClient] = []
 
@@ -349,6 +366,7 @@ class HttpFactory:
             headers=headers,
             timeout=timeout or self._timeout,
             retries=self._retries,
+            backoff=self._backoff,
             storage=storage,
             transport=self._transport,
             follow_redirects=follow_redirects,

@@ -185,9 +185,7 @@ class QBittorrentClient:
     async def _act(self, paths: tuple[str, ...], info_hash: str, **extra: str) -> None:
         await self.status(info_hash)  # the API answers 200 for unknown hashes
         for path in paths:
-            response = await self._call(
-                "POST", path, data={"hashes": info_hash.lower(), **extra}
-            )
+            response = await self._call("POST", path, data={"hashes": info_hash.lower(), **extra})
             if response.status_code == 404:  # renamed in a newer Web API; try the next name
                 continue
             if response.status_code != 200:

@@ -23,6 +23,7 @@ from concierge.adapters.http import (
     CaptchaRequired,
     HttpFactory,
     NotFound,
+    looks_blocked,
 )
 from concierge.skills.movies.domain import TorrentQuery, TorrentResult
 from concierge.skills.movies.magnets import hash_from_magnet, parse_size
@@ -37,9 +38,6 @@ SESSION_COOKIE = "bb_session"
 TTL_SEARCH = 15 * 60.0
 TTL_TOPIC = 24 * 3600.0
 _TOPIC_ID = re.compile(r"[?&]t=(\d+)")
-_BLOCK_WORDS = re.compile(
-    r"доступ\s+(?:к\s+\S+\s+)*ограничен|заблокирован|access\s+denied|blocked", re.I
-)
 
 
 class Credentials(Protocol):
@@ -117,7 +115,7 @@ class RutrackerSource:
 
     def _check_page(self, response: httpx.Response, page: str) -> None:
         if response.status_code == 403 or (
-            _BLOCK_WORDS.search(page) and "rutracker" not in page.lower()
+            looks_blocked(page) and "login_username" not in page and "tor-tbl" not in page
         ):
             raise Blocked(self.name, f"HTTP {response.status_code}")
 

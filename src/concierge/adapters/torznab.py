@@ -13,7 +13,14 @@ from xml.etree import ElementTree as ET
 
 import structlog
 
-from concierge.adapters.http import AuthFailed, BadResponse, HttpFactory, Secrets
+from concierge.adapters.http import (
+    AuthFailed,
+    BadResponse,
+    Blocked,
+    HttpFactory,
+    Secrets,
+    looks_blocked,
+)
 from concierge.skills.movies.domain import TorrentQuery, TorrentResult
 from concierge.skills.movies.magnets import build_magnet, hash_from_magnet, normalize_hash
 
@@ -89,6 +96,8 @@ class TorznabSource:
         try:
             root = ET.fromstring(response.content)  # noqa: S314 - operator-configured indexer
         except ET.ParseError as exc:
+            if looks_blocked(response.text):
+                raise Blocked(self.name, "block page instead of the indexer") from exc
             raise BadResponse(self.name, "malformed XML") from exc
         _raise_on_error(root, self.name)
         return root

@@ -87,7 +87,9 @@ class TransmissionClient:
                 payload = response.json()
                 result, args = payload["result"], payload.get("arguments", {})
             except (ValueError, KeyError, TypeError) as exc:
-                raise ClientConnectionError("the URL does not answer like Transmission RPC") from exc
+                raise ClientConnectionError(
+                    "the URL does not answer like Transmission RPC"
+                ) from exc
             if result != "success":
                 log.warning("transmission_rpc_error", method=method, result=str(result)[:200])
                 raise ClientRejected(f"Transmission refused {method}")

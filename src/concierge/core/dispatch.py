@@ -100,11 +100,32 @@ class Dispatcher:
         self.lanes = Lanes()
         self._running: dict[str, asyncio.Task[None]] = {}
         self._cancelled_by_user: set[str] = set()
+        self._inflight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait until no update is being handled; False if ``timeout`` ran out first."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
 
     async def handle(self, inbound: Inbound, outbox: Outbox) -> None:
         """Handle one update; never raises (failures are logged and explained)."""
         if inbound.command == "cancel":
             self._cancel_running(inbound.user.key)
+        self._inflight += 1
+        self._idle.clear()
+        try:
+            await self._handle_in_lane(inbound, outbox)
+        finally:
+            self._inflight -= 1
+            if self._inflight == 0:
+                self._idle.set()
+
+    async def _handle_in_lane(self, inbound: Inbound, outbox: Outbox) -> None:
         async with self.lanes.lane(inbound.user.key):
             if inbound.update_id is not None and not await self.updates.first_delivery(
                 inbound.user.platform, inbound.update_id

@@ -49,6 +49,11 @@ class ClientConfig:
         return cls(kind, str(data["url"]), str(data["username"]), str(data["password"]))
 
 
+def _default_port(kind: ClientKind, scheme: str) -> int:
+    """Without a port, https means a reverse proxy on 443; http the daemon's own port."""
+    return 443 if scheme == "https" else DEFAULT_PORTS[kind]
+
+
 def parse_kind(value: str) -> ClientKind:
     kind = value.strip().lower()
     aliases = {"qbit": "qbittorrent", "qbt": "qbittorrent", "tr": "transmission"}
@@ -80,7 +85,7 @@ def normalize_http_url(kind: ClientKind, url: str) -> str:
     path = parts.path.rstrip("/") or DEFAULT_PATHS[kind]
     if kind == "transmission" and path in ("/transmission", "/transmission/web"):
         path = "/transmission/rpc"
-    return f"{parts.scheme}://{host}:{port or DEFAULT_PORTS[kind]}{path}"
+    return f"{parts.scheme}://{host}:{port or _default_port(kind, parts.scheme)}{path}"
 
 
 def parse_client_url(url: str) -> ClientConfig:
@@ -98,7 +103,8 @@ def parse_client_url(url: str) -> ClientConfig:
         raise InvalidClientURL("the client URL has no host")
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     path = parts.path.rstrip("/") or DEFAULT_PATHS[kind]
-    http_url = f"{transport or 'http'}://{host}:{port or DEFAULT_PORTS[kind]}{path}"
+    scheme = transport or "http"
+    http_url = f"{scheme}://{host}:{port or _default_port(kind, scheme)}{path}"
     return ClientConfig(
         kind, http_url, unquote(parts.username or ""), unquote(parts.password or "")
     )

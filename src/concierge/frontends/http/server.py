@@ -1,0 +1,121 @@
+"""uvicorn run inside our event loop, started and stopped by the CLI, not by signals."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Iterator
+
+import structlog
+import uvicorn
+from starlette.types import ASGIApp
+
+log = structlog.get_logger(__name__)
+
+
+class HttpServerError(RuntimeError):
+    """The server could not bind its address or its app failed to start."""
+
+
+class _Server(uvicorn.Server):
+    """The CLI owns SIGINT/SIGTERM and calls ``stop()``; uvicorn must not take them over."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """Bind ourselves so a taken port is a typed error, not uvicorn's ``sys.exit``."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise HttpServerError(f"cannot resolve HTTP_HOST {host!r}: {exc.strerror}") from exc
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise HttpServerError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.set_inheritable(True)
+    return sock
+
+
+class HttpServer:
+    """``await start()`` returns once listening; ``await stop()`` drains in-flight requests."""
+
+    def __init__(
+        self, app: ASGIApp, host: str, port: int, *, graceful_timeout: int = 30
+    ) -> None:
+        self._app = app
+        self._host = host
+        self._port = port
+        self._graceful_timeout = graceful_timeout
+        self._server: _Server | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.port: int | None = None  # the bound port, also when asked for port 0
+
+    async def start(self) -> None:
+        if self._task is not None:
+            raise HttpServerError("HTTP server already started")
+        sock = _bind(self._host, self._port)
+        self.port = int(sock.getsockname()[1])
+        config = uvicorn.Config(
+            self._app,
+            log_config=None,  # our logging pipeline formats uvicorn's records
+            lifespan="on",
+            timeout_graceful_shutdown=self._graceful_timeout,
+            server_header=False,
+        )
+        server = _Server(config)
+        self._server = server
+        self._task = asyncio.create_task(self._serve(server, sock), name="http-server")
+        while not server.started:
+            if self._task.done():
+                await self._task  # raises HttpServerError
+                raise HttpServerError("HTTP server stopped during startup")
+            await asyncio.sleep(0.01)
+        log.info("http_listening", host=self._host, port=self.port)
+
+    async def _serve(self, server: _Server, sock: socket.socket) -> None:
+        try:
+            await server.serve(sockets=[sock])
+        except SystemExit as exc:  # uvicorn exits the process when the app's startup fails
+            raise HttpServerError("HTTP app failed to start; see the previous log event") from exc
+        finally:
+            sock.close()
+
+    async def stop(self) -> None:
+        """Stop accepting, let in-flight requests finish, run the app's shutdown."""
+        if self._server is None or self._task is None:
+            return
+        self._server.should_exit = True
+        try:
+            await self._task
+        finally:
+            self._server = None
+            self._task = None
+            log.info("http_stopped", host=self._host, port=self.port)
+
+    async def wait(self) -> None:
+        """Until the server exits (after ``stop()`` or a failure)."""
+        if self._task is not None:
+            await asyncio.shield(self._task)
+
+
+async def serve_http(
+    app: ASGIApp, host: str, port: int, *, started: asyncio.Event | None = None
+) -> None:
+    """Serve until cancelled; cancelling shuts down gracefully before re-raising."""
+    server = HttpServer(app, host, port)
+    await server.start()
+    if started is not None:
+        started.set()
+    try:
+        await server.wait()
+    finally:
+        await server.stop()

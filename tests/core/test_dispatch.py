@@ -1,0 +1,184 @@
+"""The way of one message: access, approval, buttons, ordering, de-duplication."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from concierge.core.access import Role
+from tests.support.app import Person, RecordingAgent, running_app
+from tests.support.outbox import RecordingOutbox
+
+REFUSAL = "Sorry, this is a private bot"
+
+
+async def test_stranger_reaches_neither_agent_nor_any_command_until_approved(tmp_path: Path) -> None:
+    async with running_app(tmp_path) as app:
+        agent = RecordingAgent()
+        app.dispatcher.agent = agent
+        owner_inbox = RecordingOutbox()
+        app.notifier.register("telegram", owner_inbox)
+        owner = Person(app, 1, "Olga")
+        await owner.say("/start")  # owner known to the bot
+        stranger = Person(app, 500, "Stan")
+
+        commands = [c.name for c in app.registry.listed_commands()]
+        for text in [*(f"/{name}" for name in commands), "hello", "find Dune"]:
+            await stranger.say(text)
+        # a stolen button id (the owner's) is refused too
+        await owner.say("/language")
+        await stranger.press(owner.outbox.buttons()[0].id)
+
+        assert agent.seen == []
+        assert all(t.startswith(REFUSAL) for t in stranger.outbox.texts())
+        assert len(stranger.outbox.texts()) == len(commands) + 3
+        prompts = [t for t in owner_inbox.texts() if "Stan" in t]
+        assert len(prompts) == 1, "the owners are asked once per stranger"
+        assert (await app.users.find("telegram", 500)).role is Role.PENDING  # type: ignore[union-attr]
+
+        # the owner approves from the prompt's button
+        approve = owner_inbox.button("Approve")
+        owner.outbox.sent.clear()
+        await owner.press(approve.id)
+        assert "Approved" in owner.outbox.all_text()
+        assert any("You're in" in t for t in owner_inbox.texts())  # the stranger is told
+
+        await stranger.say("hello again")
+        assert agent.seen == [("telegram:500", "hello again")]
+
+
+async def test_blocked_user_stays_out(tmp_path: Path) -> None:
+    async with running_app(tmp_path) as app:
+        agent = RecordingAgent()
+        app.dispatcher.agent = agent
+        owner_inbox = RecordingOutbox()
+        app.notifier.register("telegram", owner_inbox)
+        owner = Person(app, 1)
+        mallory = Person(app, 666, "Mallory")
+        await mallory.say("hi")
+        await owner.press(owner_inbox.button("Block").id)
+        mallory.outbox.clear()
+        for text in ("/start", "/help", "please"):
+            await mallory.say(text)
+        assert agent.seen == [] and mallory.outbox.sent == []
+
+
+async def test_the_owner_cannot_be_blocked_by_a_button(tmp_path: Path) -> None:
+    async with running_app(tmp_path, owner_ids=["telegram:1", "telegram:2"]) as app:
+        inbox = RecordingOutbox()
+        app.notifier.register("telegram", inbox)
+        first, second = Person(app, 1), Person(app, 2)
+        await second.say("/start")
+        stored = await app.users.find("telegram", 2)
+        assert stored is not None and stored.role is Role.OWNER
+        button = await app.buttons.create(owner_user_id=(await app.users.find("telegram", 1)).id,  # type: ignore[union-attr]
+                                          action="access.block", payload={"user_id": stored.id})
+        await first.press(button)
+        assert (await app.users.get(stored.id)).role is Role.OWNER  # type: ignore[union-attr]
+
+
+async def test_open_mode_lets_everyone_in(tmp_path: Path) -> None:
+    async with running_app(tmp_path, access_mode="open") as app:
+        agent = RecordingAgent()
+        app.dispatcher.agent = agent
+        await Person(app, 77).say("hello")
+        assert agent.seen == [("telegram:77", "hello")]
+
+
+async def test_button_of_another_user_only_explains(tmp_path: Path) -> None:
+    async with running_app(tmp_path, access_mode="open") as app:
+        alice, bob = Person(app, 10, "Alice"), Person(app, 11, "Bob")
+        await alice.say("/language")
+        russian = alice.outbox.button("Русский")
+        await bob.press(russian.id)
+        assert bob.outbox.texts() == ["This button belongs to someone else's request."]
+        assert (await app.users.find("telegram", 10)).language is None  # type: ignore[union-attr]
+        await alice.press(russian.id)
+        assert alice.outbox.texts()[-1] == "Готово: буду отвечать по-русски."
+
+
+async def test_buttons_work_after_a_restart(tmp_path: Path) -> None:
+    async with running_app(tmp_path, access_mode="open") as app:
+        alice = Person(app, 10)
+        await alice.say("/language")
+        button_id = alice.outbox.button("Русский").id
+    async with running_app(tmp_path, access_mode="open") as app:
+        alice = Person(app, 10)
+        await alice.press(button_id)
+        assert alice.outbox.texts() == ["Готово: буду отвечать по-русски."]
+        await alice.press("forged-id")
+        assert "expired" in alice.outbox.texts()[-1] or "истёк" in alice.outbox.texts()[-1]
+
+
+async def test_duplicate_delivery_is_processed_once(tmp_path: Path) -> None:
+    async with running_app(tmp_path, access_mode="open") as app:
+        agent = RecordingAgent()
+        app.dispatcher.agent = agent
+        person = Person(app, 5)
+        await asyncio.gather(person.say("hi", update_id="9001"), person.say("hi", update_id="9001"))
+        await person.say("hi", update_id="9001")
+        assert agent.seen == [("telegram:5", "hi")]
+
+
+async def test_one_users_messages_run_in_order_while_users_run_concurrently(tmp_path: Path) -> None:
+    async with running_app(tmp_path, access_mode="open") as app:
+        agent = RecordingAgent(delay=0.05)
+        app.dispatcher.agent = agent
+        alice, bob = Person(app, 1), Person(app, 2)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await asyncio.gather(
+            *(alice.say(f"a{i}") for i in range(4)), *(bob.say(f"b{i}") for i in range(4))
+        )
+        elapsed = loop.time() - started
+        assert [t for k, t in agent.seen if k == "telegram:1"] == ["a0", "a1", "a2", "a3"]
+        assert [t for k, t in agent.seen if k == "telegram:2"] == ["b0", "b1", "b2", "b3"]
+        assert elapsed < 8 * 0.05, "two users' lanes ran one after the other"
+        assert len(app.dispatcher.lanes) == 0
+
+
+async def test_help_lists_every_registered_command(tmp_path: Path) -> None:
+    async with running_app(tmp_path) as app:
+        owner = Person(app, 1)
+        await owner.say("/help")
+        listing = owner.outbox.texts()[-1]
+        for command in app.registry.listed_commands():
+            assert f"/{command.name} — " in listing
+
+
+async def test_language_follows_platform_unless_chosen(tmp_path: Path) -> None:
+    async with running_app(tmp_path, access_mode="open") as app:
+        ivan = Person(app, 3, "Иван", lang="ru-RU")
+        await ivan.say("/nonsense")
+        assert ivan.outbox.texts()[-1].startswith("Я не знаю команду /nonsense")
+        await ivan.say("/language")
+        await ivan.press(ivan.outbox.button("English").id)
+        await ivan.say("/nonsense")
+        assert ivan.outbox.texts()[-1].startswith("I don't know the command /nonsense")
+
+
+async def test_cancel_stops_a_running_request(tmp_path: Path) -> None:
+    async with running_app(tmp_path, access_mode="open") as app:
+        agent = RecordingAgent(delay=30)
+        app.dispatcher.agent = agent
+        person = Person(app, 4)
+        slow = asyncio.create_task(person.say("long question"))
+        await asyncio.sleep(0.05)
+        await asyncio.wait_for(person.say("/cancel"), timeout=5)
+        await asyncio.wait_for(slow, timeout=5)
+        assert person.outbox.texts() == ["Cancelled."]
+
+
+async def test_a_failing_handler_is_explained_not_raised(tmp_path: Path) -> None:
+    async with running_app(tmp_path, access_mode="open") as app:
+
+        class Broken:
+            async def run(self, ctx: object, text: str) -> None:
+                raise RuntimeError("boom")
+
+        app.dispatcher.agent = Broken()
+        person = Person(app, 4, lang="ru")
+        await person.say("hi")
+        assert person.outbox.texts() == [
+            "Извините, у меня что-то пошло не так. Попробуйте ещё раз чуть позже."
+        ]
