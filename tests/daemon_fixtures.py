@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from daemons import KINDS, Kind, RunningDaemon, missing_reason, start
 
 

@@ -291,7 +291,7 @@ def start_deluge(root: Path) -> RunningDaemon:
             "interface": "127.0.0.1",
             "https": False,
             "pwd_salt": salt,
-            "pwd_sha1": hashlib.sha1((salt + web_password).encode()).hexdigest(),  # noqa: S324
+            "pwd_sha1": hashlib.sha1((salt + web_password).encode()).hexdigest(),
             "first_login": False,
             "default_daemon": "",
             "session_timeout": 3600,

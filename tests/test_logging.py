@@ -161,9 +161,10 @@ def test_token_shaped_strings_are_masked_even_when_not_configured(
     log = structlog.get_logger("concierge.test")
     log.info("url", url=f"https://api.telegram.org/bot{BOT_TOKEN}/sendMessage")
     log.info("keys", anthropic=ANTHROPIC_KEY, openai=f"key is {OPENAI_KEY}", fernet=fernet_key)
-    log.info("header", authorization="Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig")
+    log.info("header", sent="Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig")
     log.info("dsn", dsn="postgresql://app:s3cr3t-pw@db.internal:5432/app")
     log.info("query", url="https://www.omdbapi.com/?apikey=abcd1234&t=Heat")
+    log.info("by_name", password="short", client={"api_key": "k1", "rpc_password": "pw"}, tokens=5)
 
     records = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     by_event = {r["event"]: r for r in records}
@@ -171,9 +172,12 @@ def test_token_shaped_strings_are_masked_even_when_not_configured(
     assert by_event["keys"]["anthropic"] == "***"
     assert by_event["keys"]["openai"] == "key is ***"
     assert by_event["keys"]["fernet"] == "***"
-    assert by_event["header"]["authorization"] == "Bearer ***"
+    assert by_event["header"]["sent"] == "Authorization: Bearer ***"
     assert by_event["dsn"]["dsn"] == "postgresql://app:***@db.internal:5432/app"
     assert by_event["query"]["url"] == "https://www.omdbapi.com/?apikey=***&t=Heat"
+    assert by_event["by_name"]["password"] == "***"
+    assert by_event["by_name"]["client"] == {"api_key": "***", "rpc_password": "***"}
+    assert by_event["by_name"]["tokens"] == 5
 
 
 def test_noisy_libraries_are_quiet_but_our_info_events_show(
@@ -182,6 +186,7 @@ def test_noisy_libraries_are_quiet_but_our_info_events_show(
     configure_logging("INFO", "json", "production", secrets=[])
     logging.getLogger("httpx").info("HTTP Request: GET https://example.invalid/")
     logging.getLogger("sqlalchemy.engine.Engine").info("SELECT 1")
+    logging.getLogger("alembic.runtime.migration").info("Context impl SQLiteImpl.")
     logging.getLogger("alembic.runtime.migration").info("Running upgrade  -> 0001_core")
     structlog.get_logger("concierge.core").info("bot_started", platform="telegram")
     structlog.get_logger("concierge.core").debug("too_detailed")

@@ -11,10 +11,12 @@ from concierge.config import Settings
 from concierge.core.access import Role, parse_owner_ids
 from concierge.core.buttons import ButtonStore
 from concierge.core.builtin import CoreCommands, build_core_skill
-from concierge.core.dispatch import AccessPolicy, AgentRunner, Dispatcher
+from concierge.core.agent import build_agent_runner
+from concierge.core.dispatch import AccessPolicy, Dispatcher
 from concierge.core.i18n import Catalog
 from concierge.core.messages import UserRef
 from concierge.core.metrics import Metrics
+from concierge.core.model_choice import LLMSettings, build_model_skill
 from concierge.core.notify import Notifier
 from concierge.core.pending import PendingInputs
 from concierge.core.registry import Registry
@@ -66,6 +68,22 @@ def build_secret_box(settings: Settings) -> SecretBox:
     return SecretBox(load_keys(configured, settings.data_dir))
 
 
+def llm_settings(settings: Settings) -> LLMSettings:
+    return LLMSettings(
+        provider=settings.llm_provider,
+        anthropic_api_key=settings.anthropic_api_key,
+        anthropic_model=settings.anthropic_model,
+        anthropic_base_url=settings.anthropic_base_url,
+        openai_api_key=settings.openai_api_key,
+        openai_model=settings.openai_model,
+        openai_base_url=settings.openai_base_url,
+        extra_models=tuple(settings.llm_models),
+        history_max_messages=settings.history_max_messages,
+        history_max_tokens=settings.history_max_tokens,
+        request_timeout=settings.llm_request_timeout,
+    )
+
+
 def _housekeeping(buttons: ButtonStore, updates: UpdateLog) -> PeriodicJob:
     async def run() -> None:
         removed_buttons = await buttons.prune_expired()
@@ -96,10 +114,13 @@ async def build_app(settings: Settings, *, migrate: bool = True) -> App:
     policy = AccessPolicy(owners, settings.access_mode, settings.default_language)
 
     core_commands = CoreCommands(users, notifier, catalog, settings.default_language)
-    skills: list[Skill] = [build_core_skill(core_commands)]
+    llm = llm_settings(settings)
+    skills: list[Skill] = [build_core_skill(core_commands), build_model_skill(llm, users)]
     registry = Registry(skills)
     core_commands.registry = registry
-    agent: AgentRunner | None = None
+    agent = build_agent_runner(
+        llm=llm, registry=registry, history=history, users=users, metrics=metrics, catalog=catalog
+    )
     dispatcher = Dispatcher(
         registry=registry,
         users=users,

@@ -44,10 +44,13 @@ class Settings(BaseSettings):
     # --- language model ---
     llm_provider: Literal["auto", "offline", "anthropic", "openai", "openai-compatible"] = "auto"
     anthropic_api_key: SecretStr | None = None
-    anthropic_model: str = "claude-sonnet-4-5"
+    anthropic_model: str = "claude-sonnet-4-6"
+    anthropic_base_url: str | None = None
     openai_api_key: SecretStr | None = None
     openai_model: str = "gpt-4.1-mini"
     openai_base_url: str | None = None
+    llm_models: CsvList = Field(default_factory=list)
+    llm_request_timeout: float = 120.0
     history_max_messages: int = 30
     history_max_tokens: int = 24_000
 

@@ -22,6 +22,14 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from concierge.config import Settings
 from concierge.core.access import parse_owner_ids
 from concierge.core.messages import Platform
+from concierge.core.model_choice import (
+    ANTHROPIC,
+    OFFLINE,
+    OPENAI,
+    OPENAI_COMPATIBLE,
+    LanguageModels,
+    LLMSettings,
+)
 from concierge.logging import MASK, Redactor
 from concierge.skills.downloads.client_url import InvalidClientURL, parse_client_url
 from concierge.storage.db import Database, DatabaseError
@@ -36,6 +44,11 @@ NOT_SET = "(not set)"
 TELEGRAM_TOKEN = re.compile(r"\d{6,12}:[A-Za-z0-9_-]{30,}")
 
 Outcome = tuple[bool, str]
+_NEEDS = {
+    ANTHROPIC: "ANTHROPIC_API_KEY",
+    OPENAI: "OPENAI_API_KEY",
+    OPENAI_COMPATIBLE: "OPENAI_BASE_URL",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +73,11 @@ def _one_line(text: str, limit: int = 240) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-async def _timed(name: str, check: Awaitable[Outcome], timeout: float, redact: Redactor) -> Check:
+async def _timed(name: str, check: Awaitable[Outcome], seconds: float, redact: Redactor) -> Check:
     try:
-        ok, detail = await asyncio.wait_for(check, timeout)
+        ok, detail = await asyncio.wait_for(check, seconds)
     except TimeoutError:
-        ok, detail = False, f"no answer within {timeout:g} s"
+        ok, detail = False, f"no answer within {seconds:g} s"
     except Exception as exc:  # a bug in one check must not hide the others' results
         log.warning("doctor_check_crashed", check=name, exc_info=True)
         ok, detail = False, f"check crashed: {type(exc).__name__}: {exc}"
@@ -90,9 +103,12 @@ def _open_database(settings: Settings) -> tuple[Database | None, str]:
         parsed = make_url(url)
     except ArgumentError:
         return None, "DATABASE_URL is not a valid SQLAlchemy URL"
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        if not Path(parsed.database).exists():
-            return None, f"{where} does not exist yet; run `concierge db upgrade`"
+    if (
+        parsed.get_backend_name() == "sqlite"
+        and parsed.database not in (None, "", ":memory:")
+        and not Path(parsed.database).exists()
+    ):
+        return None, f"{where} does not exist yet; run `concierge db upgrade`"
     try:
         return Database(url), where
     except (ArgumentError, ImportError, OSError) as exc:
@@ -139,7 +155,7 @@ async def _check_encryption(settings: Settings, db: Database | None) -> Outcome:
     keys = f"{box.key_count} key{'s' if box.key_count > 1 else ''} from {source}"
     readable, sample = await _sample_ciphertext(db)
     if not readable:
-        return True, f"{keys} valid; stored credentials not checked (database unavailable)"
+        return True, f"{keys} valid; stored credentials not checked (database not ready)"
     if sample is None:
         return True, f"{keys} valid; no stored credentials yet"
     try:
@@ -158,30 +174,34 @@ def _secret(value: SecretStr | None) -> str | None:
 
 
 async def _check_llm(settings: Settings) -> Outcome:
-    anthropic = _secret(settings.anthropic_api_key) is not None
-    openai = _secret(settings.openai_api_key) is not None
-    provider = settings.llm_provider
-    if provider == "auto":
-        if anthropic:
-            provider = "anthropic"
-        elif openai:
-            provider = "openai-compatible" if settings.openai_base_url else "openai"
-        else:
-            return True, "offline built-in model (no LLM API key set)"
-    if provider == "offline":
-        return True, "offline built-in model (LLM_PROVIDER=offline)"
-    if provider == "anthropic":
-        if not anthropic:
-            return False, "LLM_PROVIDER=anthropic but ANTHROPIC_API_KEY is not set"
-        return True, f"anthropic, model {settings.anthropic_model}, key configured"
-    if provider == "openai":
-        if not openai:
-            return False, "LLM_PROVIDER=openai but OPENAI_API_KEY is not set"
-        return True, f"openai, model {settings.openai_model}, key configured"
-    if not settings.openai_base_url:
-        return False, "LLM_PROVIDER=openai-compatible but OPENAI_BASE_URL is not set"
-    key = "key configured" if openai else "no key"
-    return True, f"openai-compatible at {settings.openai_base_url}, model {settings.openai_model}, {key}"
+    """Which model the app would use, decided by the same ``LanguageModels`` it runs."""
+    wanted = settings.llm_provider
+    models = LanguageModels(
+        LLMSettings(
+            provider=wanted,
+            anthropic_api_key=settings.anthropic_api_key,
+            anthropic_model=settings.anthropic_model,
+            openai_api_key=settings.openai_api_key,
+            openai_model=settings.openai_model,
+            openai_base_url=settings.openai_base_url,
+        )
+    )
+    choice = models.default
+    openai_family = {OPENAI, OPENAI_COMPATIBLE}
+    if wanted not in ("auto", OFFLINE) and not (
+        choice.provider == wanted or {wanted, choice.provider} <= openai_family
+    ):
+        return (
+            False,
+            f"LLM_PROVIDER={wanted} but {_NEEDS[wanted]} is not set; {choice.id} would be used",
+        )
+    if choice.provider == OFFLINE:
+        why = "LLM_PROVIDER=offline" if wanted == OFFLINE else "no LLM API key set"
+        return True, f"offline built-in model ({why})"
+    key = settings.anthropic_api_key if choice.provider == ANTHROPIC else settings.openai_api_key
+    where = f" at {settings.openai_base_url}" if choice.provider == OPENAI_COMPATIBLE else ""
+    has_key = "key configured" if _secret(key) else "no key"
+    return True, f"{choice.provider}{where}, model {choice.name}, {has_key}"
 
 
 async def _check_owners(settings: Settings) -> Outcome:
@@ -194,7 +214,10 @@ async def _check_owners(settings: Settings) -> Outcome:
     known = {p.value for p in Platform}
     unknown = sorted({platform for platform, _ in owners} - known)
     if unknown:
-        return False, f"OWNER_IDS names unknown platform {', '.join(unknown)} (use {', '.join(sorted(known))})"
+        return (
+            False,
+            f"OWNER_IDS names unknown platform {', '.join(unknown)} (use {', '.join(sorted(known))})",
+        )
     listed = ", ".join(f"{platform}:{uid}" for platform, uid in sorted(owners))
     return True, f"{len(owners)} owner{'s' if len(owners) > 1 else ''}: {listed}"
 
@@ -291,8 +314,9 @@ def effective_config(settings: Settings, redact: Redactor) -> dict[str, str]:
 
 
 async def run_doctor(
-    settings: Settings, *, timeout: float = CHECK_TIMEOUT_SECONDS
+    settings: Settings, *, check_seconds: float = CHECK_TIMEOUT_SECONDS
 ) -> DoctorReport:
+    """Every check concurrently, each cut off after ``check_seconds``."""
     redact = Redactor(settings.secret_values())
     db, where = _open_database(settings)
     try:
@@ -311,7 +335,7 @@ async def run_doctor(
             ("sync api", _configured(settings.sync_api_key)),
         ]
         checks = await asyncio.gather(
-            *(_timed(name, check, timeout, redact) for name, check in named)
+            *(_timed(name, check, check_seconds, redact) for name, check in named)
         )
     finally:
         if db is not None:
@@ -328,9 +352,7 @@ def render_doctor(report: DoctorReport) -> str:
         lines.append(f"  [{mark}] {check.name.ljust(width)}  {check.detail}")
     failed = sum(not c.ok for c in report.checks)
     total = len(report.checks)
-    lines.append(
-        f"{failed} of {total} checks failed." if failed else f"All {total} checks passed."
-    )
+    lines.append(f"{failed} of {total} checks failed." if failed else f"All {total} checks passed.")
     lines.append("")
     lines.append("Effective configuration")
     key_width = max((len(k) for k in report.effective_config), default=0)

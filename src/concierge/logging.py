@@ -55,6 +55,11 @@ _LIBRARY_FLOORS: dict[str, int] = {
     "uvicorn.access": logging.WARNING,  # one line per request; /metrics scrapes drown the rest
 }
 
+# Values logged under these names are secret whatever they look like.
+_SECRET_KEYS = re.compile(
+    r"(?:.*_)?(?:password|passwd|secret|token|api_?key|authorization|cookie)", re.IGNORECASE
+)
+
 _UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 _SKIP_KEYS = frozenset({"_record", "_from_structlog"})
 
@@ -102,7 +107,7 @@ class Redactor:
         if value is None or isinstance(value, bool | int | float):
             return value
         if isinstance(value, Mapping):
-            return {self.value(k): self.value(v) for k, v in value.items()}
+            return {self.value(k): self._item(k, v) for k, v in value.items()}
         if isinstance(value, list | tuple | set | frozenset):
             return [self.value(item) for item in value]
         if isinstance(value, bytes | bytearray):
@@ -110,11 +115,24 @@ class Redactor:
         # Any other object is rendered by str() anyway; do it here so its text is checked.
         return self.text(str(value))
 
+    def _item(self, key: Any, value: Any) -> Any:
+        if isinstance(key, str) and isinstance(value, str) and _SECRET_KEYS.fullmatch(key):
+            return MASK if value else value
+        return self.value(value)
+
     def __call__(self, _logger: WrappedLogger, _name: str, event_dict: EventDict) -> EventDict:
         for key in list(event_dict):
             if key not in _SKIP_KEYS:
-                event_dict[key] = self.value(event_dict[key])
+                event_dict[key] = self._item(key, event_dict[key])
         return event_dict
+
+
+class _AlembicChatter(logging.Filter):
+    """Alembic says these two lines on every status check, i.e. on every /ready probe."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        return not message.startswith(("Context impl ", "Will assume "))
 
 
 class _Handler(logging.StreamHandler[TextIO]):
@@ -191,6 +209,10 @@ def configure_logging(
 
     for name, floor in _LIBRARY_FLOORS.items():
         logging.getLogger(name).setLevel(max(numeric_level, floor))
+    migration_logger = logging.getLogger("alembic.runtime.migration")
+    for old in [f for f in migration_logger.filters if isinstance(f, _AlembicChatter)]:
+        migration_logger.removeFilter(old)
+    migration_logger.addFilter(_AlembicChatter())
     for name in _UVICORN_LOGGERS:  # uvicorn may have installed its own handlers before us
         uvicorn_logger = logging.getLogger(name)
         uvicorn_logger.handlers.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,7 +63,7 @@ async def test_cache_survives_a_new_client_and_expires(
     again = HttpFactory(tmp_path / "cache", timeout=0.5, backoff=0.01)
     await again.client("svc", server.url).get_json("/data", ttl=0.3)
     assert len(server.hits) == 1  # persistent: answered from disk
-    time.sleep(0.35)
+    await asyncio.sleep(0.35)
     await again.client("svc2", server.url).get_json("/data", ttl=0.3)
     await again.aclose()
     assert len(server.hits) == 2

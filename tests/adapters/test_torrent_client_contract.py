@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
-from daemons import RunningDaemon, free_port, make_client, make_payload, make_torrent, random_magnet
 
 from concierge.adapters.deluge import DelugeClient
 from concierge.adapters.qbittorrent import QBittorrentClient
@@ -19,6 +18,7 @@ from concierge.skills.downloads.ports import (
     TorrentState,
     TorrentStatus,
 )
+from daemons import RunningDaemon, free_port, make_client, make_payload, make_torrent, random_magnet
 
 pytestmark = pytest.mark.daemons
 
@@ -35,9 +35,9 @@ async def client(torrent_daemon: RunningDaemon) -> AsyncIterator[TorrentClient]:
 async def eventually(
     probe: Callable[[], Awaitable[TorrentStatus]],
     accept: Callable[[TorrentStatus], bool],
-    timeout: float = 15.0,
+    within: float = 15.0,
 ) -> TorrentStatus:
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     while True:
         status = await probe()
         if accept(status):
@@ -120,7 +120,7 @@ async def test_remove_with_or_without_data(
     await eventually(lambda: client.status(added.info_hash), lambda s: s.complete)
     await client.remove(added.info_hash, delete_data=delete_data)
     with pytest.raises(TorrentNotFound):
-        await eventually(lambda: client.status(added.info_hash), lambda s: False, timeout=5)
+        await eventually(lambda: client.status(added.info_hash), lambda s: False, within=5)
     for _ in range(50):  # the daemon deletes files after answering
         if payload.exists() != delete_data:
             break

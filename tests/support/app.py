@@ -55,8 +55,14 @@ async def running_app(tmp_path: Path, **overrides: Any) -> AsyncIterator[App]:
 class Person:
     """A user on a platform, sending updates through the dispatcher."""
 
-    def __init__(self, app: App, platform_id: int, name: str = "", lang: str = "en",
-                 platform: str = "telegram") -> None:
+    def __init__(
+        self,
+        app: App,
+        platform_id: int,
+        name: str = "",
+        lang: str = "en",
+        platform: str = "telegram",
+    ) -> None:
         self.app = app
         self.ref = UserRef(platform, platform_id, name or f"user{platform_id}", lang)
         self.outbox = RecordingOutbox()
@@ -64,14 +70,20 @@ class Person:
 
     async def say(self, text: str, update_id: str | None = None) -> RecordingOutbox:
         self._update += 1
-        inbound = Inbound(user=self.ref, chat=ChatRef(self.ref.platform, self.ref.id),
-                          text=text, update_id=update_id, message_id=self._update)
+        inbound = Inbound(
+            user=self.ref,
+            chat=ChatRef(self.ref.platform, self.ref.id),
+            text=text,
+            update_id=update_id,
+            message_id=self._update,
+        )
         await self.app.dispatcher.handle(inbound, self.outbox)
         return self.outbox
 
     async def press(self, button_id: str | None) -> RecordingOutbox:
         assert button_id is not None
-        inbound = Inbound(user=self.ref, chat=ChatRef(self.ref.platform, self.ref.id),
-                          button_id=button_id)
+        inbound = Inbound(
+            user=self.ref, chat=ChatRef(self.ref.platform, self.ref.id), button_id=button_id
+        )
         await self.app.dispatcher.handle(inbound, self.outbox)
         return self.outbox

@@ -84,10 +84,15 @@ def fixture_file(path: Path, status: int = 200, delay: float = 0.0) -> Handler:
 
 
 def hang(seconds: float = 30.0) -> Handler:
-    """Accept the request and answer only after ``seconds`` (a stuck upstream)."""
+    """Accept the request and answer only after ``seconds`` (a stuck upstream).
 
-    async def handle(_request: Request) -> Response:
-        await asyncio.sleep(seconds)
+    Gives up early when the server is stopping, so shutdown stays quick and quiet.
+    """
+
+    async def handle(request: Request) -> Response:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not request.app.state.stopping:  # noqa: ASYNC110 - the flag is set from another thread
+            await asyncio.sleep(0.05)
         return Response(b"[]", media_type="application/json")
 
     return handle
@@ -113,6 +118,7 @@ class FixtureServer:
         self.port = free_port()
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._app: Starlette | None = None
 
     @property
     def url(self) -> str:
@@ -144,6 +150,8 @@ class FixtureServer:
         app = Starlette(
             routes=[Route("/{rest:path}", self._dispatch, methods=["GET", "POST", "HEAD"])]
         )
+        app.state.stopping = False
+        self._app = app
         config = uvicorn.Config(
             app,
             host="127.0.0.1",
@@ -163,6 +171,8 @@ class FixtureServer:
         return self
 
     def stop(self) -> None:
+        if self._app is not None:
+            self._app.state.stopping = True
         if self._server is not None:
             self._server.should_exit = True
             self._server.force_exit = True

@@ -49,7 +49,11 @@ def tmdb_search() -> Handler:
         alternatives = catalog["alternative_titles"]
         found = []
         for movie in catalog["movies"]["ru" if lang == "ru" else "en"]:
-            names = [movie["title"], movie["original_title"], *alternatives.get(str(movie["id"]), [])]
+            names = [
+                movie["title"],
+                movie["original_title"],
+                *alternatives.get(str(movie["id"]), []),
+            ]
             if words and any(words <= _words(name) for name in names):
                 entry = dict(movie)
                 if request.url.path.endswith("/multi"):
@@ -102,10 +106,14 @@ def movie_routes() -> dict[str, Handler]:
     }
 
 
-def torznab_routes(search: str = "torznab/search_dune.xml", caps: str = "torznab/caps.xml") -> dict[str, Handler]:
+def torznab_routes(
+    search: str = "torznab/search_dune.xml", caps: str = "torznab/caps.xml"
+) -> dict[str, Handler]:
     async def handle(request: Request) -> Response:
         if request.query_params.get("apikey") != "jackett-key":
-            return Response((FIXTURES / "torznab/error_apikey.xml").read_bytes(), media_type="application/xml")
+            return Response(
+                (FIXTURES / "torznab/error_apikey.xml").read_bytes(), media_type="application/xml"
+            )
         name = caps if request.query_params.get("t") == "caps" else search
         return Response((FIXTURES / name).read_bytes(), media_type="application/rss+xml")
 

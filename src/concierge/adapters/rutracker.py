@@ -10,6 +10,7 @@ page, .torrent files from ``dl.php`` with the session.
 from __future__ import annotations
 
 import re
+from http.cookies import SimpleCookie
 from typing import Protocol
 from urllib.parse import urlencode
 
@@ -102,7 +103,7 @@ class RutrackerSource:
             headers={"Content-Type": "application/x-www-form-urlencoded"},
             ok_statuses=frozenset({403}),
         )
-        session = response.cookies.get(SESSION_COOKIE)
+        session = _session_cookie(response)
         if session:
             await self._credentials.put(owner, SESSION_KEY, session)
             log.info("rutracker_logged_in", owner=owner)
@@ -220,6 +221,16 @@ class RutrackerSource:
             self._check_page(response, response.text)
             raise AuthFailed(self.name, "the tracker did not hand over the .torrent file")
         return response.content
+
+
+def _session_cookie(response: httpx.Response) -> str | None:
+    """``bb_session`` from Set-Cookie, read directly: mirrors serve other domains and paths."""
+    for header in response.headers.get_list("set-cookie"):
+        jar = SimpleCookie()
+        jar.load(header)
+        if SESSION_COOKIE in jar and jar[SESSION_COOKIE].value not in ("", "deleted"):
+            return jar[SESSION_COOKIE].value
+    return None
 
 
 def _digits(text: str) -> int:

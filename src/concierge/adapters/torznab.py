@@ -8,7 +8,7 @@ supports; ids (imdbid, tmdbid, season, ep) are sent only where supported,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 from xml.etree import ElementTree as ET
 
 import structlog
@@ -39,17 +39,25 @@ class Caps:
     tv: frozenset[str] | None
 
 
-def split_endpoint(url: str) -> tuple[str, str, dict[str, str]]:
-    """(base URL without query, display label, secret params such as apikey)."""
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    origin: str  # scheme://host:port
+    path: str  # the API path, e.g. /api/v2.0/indexers/all/results/torznab/api
+    label: str  # shown to users: host/indexer
+    secret: dict[str, str]  # apikey, added only when sending
+    params: dict[str, str]  # any other fixed query parameters
+
+
+def split_endpoint(url: str) -> Endpoint:
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
     secret = {k: v for k, v in query.items() if k.lower() == "apikey"}
     rest = {k: v for k, v in query.items() if k.lower() != "apikey"}
-    base = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(rest), ""))
     segments = [s for s in parts.path.split("/") if s]
     indexer = segments[segments.index("indexers") + 1] if "indexers" in segments[:-1] else ""
     label = f"{parts.hostname}" + (f"/{indexer}" if indexer else "")
-    return base, label, secret
+    origin = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+    return Endpoint(origin, parts.path or "/api", label, secret, rest)
 
 
 def _modes(root: ET.Element) -> Caps:
@@ -83,16 +91,18 @@ class TorznabSource:
     """``TorrentSource`` over one Torznab endpoint."""
 
     def __init__(self, http: HttpFactory, *, endpoint: str, index: int = 0) -> None:
-        base, label, secret = split_endpoint(endpoint)
-        self.name = f"torznab:{label}" if label else f"torznab{index}"
-        self.label = label
+        self._endpoint = split_endpoint(endpoint)
+        self.label = self._endpoint.label
+        self.name = f"torznab:{self.label}" if self.label else f"torznab{index}"
         self._client = http.client(
-            f"torznab{index}", base, secrets=Secrets(params=secret), cache=True
+            f"torznab{index}", self._endpoint.origin, secrets=Secrets(params=self._endpoint.secret)
         )
         self._caps: Caps | None = None
 
     async def _xml(self, params: dict[str, str], ttl: float) -> ET.Element:
-        response = await self._client.get("", params=params, ttl=ttl)
+        response = await self._client.get(
+            self._endpoint.path, params={**self._endpoint.params, **params}, ttl=ttl
+        )
         try:
             root = ET.fromstring(response.content)  # noqa: S314 - operator-configured indexer
         except ET.ParseError as exc:
@@ -100,6 +110,10 @@ class TorznabSource:
                 raise Blocked(self.name, "block page instead of the indexer") from exc
             raise BadResponse(self.name, "malformed XML") from exc
         _raise_on_error(root, self.name)
+        if root.tag not in ("caps", "rss"):
+            if looks_blocked(response.text):
+                raise Blocked(self.name, "block page instead of the indexer")
+            raise BadResponse(self.name, f"unexpected <{root.tag}> document")
         return root
 
     async def caps(self) -> Caps:

@@ -183,7 +183,9 @@ class ReplyStreamer:
         self.stream: Stream | None = None
         self.text = ""
 
-    async def handle(self, _run: RunContext[Context], events: AsyncIterable[AgentStreamEvent]) -> None:
+    async def handle(
+        self, _run: RunContext[Context], events: AsyncIterable[AgentStreamEvent]
+    ) -> None:
         async for event in events:
             if isinstance(event, PartStartEvent) and isinstance(event.part, TextPart):
                 await self._delta(event.part.content)

@@ -94,7 +94,9 @@ def model_settings(
         )
         if level != "off" and supports:
             if profile.get("anthropic_disallows_budget_thinking"):
-                anthropic["thinking"] = cast("ThinkingLevel", level)  # adaptive-only models take an effort level
+                anthropic["thinking"] = cast(
+                    "ThinkingLevel", level
+                )  # adaptive-only models take an effort level
             else:
                 budget = THINKING_BUDGETS[level]
                 anthropic["anthropic_thinking"] = {"type": "enabled", "budget_tokens": budget}
@@ -255,7 +257,9 @@ class ModelMenu:
         note = ctx.t("model.thinking_set", level=ctx.t(f"model.thinking.{level}"))
         await ctx.reply(await self._menu(ctx, ctx.user.model, level, note))
 
-    async def _menu(self, ctx: Context, model_id: str | None, thinking: str, note: str = "") -> Text:
+    async def _menu(
+        self, ctx: Context, model_id: str | None, thinking: str, note: str = ""
+    ) -> Text:
         current = self.models.choice_for(model_id)
         level = thinking_level(thinking)
         supports = self.models.supports_thinking(current)

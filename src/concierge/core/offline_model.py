@@ -221,6 +221,4 @@ def build_offline_model(
     responder = OfflineResponder(
         IntentGrammar(intents), catalog, lang, providers_configured=providers_configured
     )
-    return FunctionModel(
-        responder.respond, stream_function=responder.stream, model_name=MODEL_NAME
-    )
+    return FunctionModel(responder.respond, stream_function=responder.stream, model_name=MODEL_NAME)

@@ -6,6 +6,7 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -181,7 +182,7 @@ async def test_taken_port_is_a_typed_error(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         server = HttpServer(app, "127.0.0.1", int(taken.getsockname()[1]))
-        with pytest.raises(HttpServerError, match="cannot listen on 127.0.0.1"):
+        with pytest.raises(HttpServerError, match=r"cannot listen on 127\.0\.0\.1"):
             await server.start()
     await db.close()
 
@@ -201,4 +202,27 @@ async def test_serve_http_runs_until_cancelled(tmp_path: Path) -> None:
     async with httpx.AsyncClient(timeout=2) as client:
         with pytest.raises(httpx.ConnectError):
             await client.get(f"http://127.0.0.1:{port}/health")
+    await db.close()
+
+
+async def test_app_whose_startup_fails_is_a_typed_error_and_can_be_stopped(
+    tmp_path: Path,
+) -> None:
+    async def broken_shutdown() -> None:
+        return None
+
+    db = sqlite_db(tmp_path / "c.db")
+    app = build_http_app(db=db, metrics=Metrics(), routes=[], on_shutdown=broken_shutdown)
+
+    async def lifespan_fails(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await receive()
+            await send({"type": "lifespan.startup.failed", "message": "no skills"})
+            return
+        await app(scope, receive, send)
+
+    server = HttpServer(lifespan_fails, "127.0.0.1", 0)
+    with pytest.raises(HttpServerError, match="failed to start"):
+        await server.start()
+    await server.stop()  # nothing left to stop; must not raise again
     await db.close()

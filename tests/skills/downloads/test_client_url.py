@@ -32,7 +32,10 @@ from concierge.skills.downloads.client_url import (
             "qbittorrent+https://admin:pw@seedbox.example/qbittorrent/",
             ClientConfig("qbittorrent", "https://seedbox.example:443/qbittorrent", "admin", "pw"),
         ),
-        ("deluge://:secret@10.0.0.2:8112", ClientConfig("deluge", "http://10.0.0.2:8112", "", "secret")),
+        (
+            "deluge://:secret@10.0.0.2:8112",
+            ClientConfig("deluge", "http://10.0.0.2:8112", "", "secret"),
+        ),
         ("deluge+https://:s@[::1]", ClientConfig("deluge", "https://[::1]:443", "", "s")),
     ],
 )
@@ -78,7 +81,13 @@ def test_user_answers_are_normalized(kind: str, answer: str, url: str) -> None:
 
 @pytest.mark.parametrize(
     "answer",
-    ["ftp://nas", "http://u:p@nas:9091", "http://nas:9091/?x=1", "http://nas :80", "http://nas:abc"],
+    [
+        "ftp://nas",
+        "http://u:p@nas:9091",
+        "http://nas:9091/?x=1",
+        "http://nas :80",
+        "http://nas:abc",
+    ],
 )
 def test_user_answers_that_are_refused(answer: str) -> None:
     with pytest.raises(InvalidClientURL):

@@ -22,14 +22,14 @@ READY_TIMEOUT_SECONDS = 5.0
 RESERVED_PATHS = frozenset({"/health", "/ready", "/metrics"})
 
 
-async def readiness(db: Database, timeout: float = READY_TIMEOUT_SECONDS) -> str | None:
+async def readiness(db: Database, seconds: float = READY_TIMEOUT_SECONDS) -> str | None:
     """None when the database answers at the head revision, else a one-line reason."""
     try:
-        current, head = await asyncio.wait_for(db.migration_status(), timeout)
+        current, head = await asyncio.wait_for(db.migration_status(), seconds)
     except DatabaseError as exc:
         return str(exc)
     except TimeoutError:
-        return f"database did not answer within {timeout:g} s"
+        return f"database did not answer within {seconds:g} s"
     if current != head:
         return (
             f"database schema at {current or 'no revision'}, expected {head}; "

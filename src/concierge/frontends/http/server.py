@@ -48,9 +48,7 @@ def _bind(host: str, port: int) -> socket.socket:
 class HttpServer:
     """``await start()`` returns once listening; ``await stop()`` drains in-flight requests."""
 
-    def __init__(
-        self, app: ASGIApp, host: str, port: int, *, graceful_timeout: int = 30
-    ) -> None:
+    def __init__(self, app: ASGIApp, host: str, port: int, *, graceful_timeout: int = 30) -> None:
         self._app = app
         self._host = host
         self._port = port
@@ -73,10 +71,12 @@ class HttpServer:
         )
         server = _Server(config)
         self._server = server
-        self._task = asyncio.create_task(self._serve(server, sock), name="http-server")
+        task = asyncio.create_task(self._serve(server, sock), name="http-server")
+        self._task = task
         while not server.started:
-            if self._task.done():
-                await self._task  # raises HttpServerError
+            if task.done():
+                self._server = self._task = None
+                await task  # raises HttpServerError
                 raise HttpServerError("HTTP server stopped during startup")
             await asyncio.sleep(0.01)
         log.info("http_listening", host=self._host, port=self.port)

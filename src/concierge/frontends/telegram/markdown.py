@@ -173,7 +173,9 @@ def _trim(
 ) -> Rendered:
     """``text[begin:end]`` without edge whitespace (Telegram trims it), entities rebased."""
     code_starts = {offsets.index(e.offset) for e in entities if e.type in _CODE_TYPES}
-    while begin < end and text[begin].isspace() and (text[begin] == "\n" or begin not in code_starts):
+    while (
+        begin < end and text[begin].isspace() and (text[begin] == "\n" or begin not in code_starts)
+    ):
         begin += 1
     while end > begin and text[end - 1].isspace():
         end -= 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from typing import Literal, cast
+from typing import Literal
 from urllib.parse import quote, unquote, urlsplit
 
 ClientKind = Literal["transmission", "qbittorrent", "deluge"]
@@ -58,9 +58,10 @@ def parse_kind(value: str) -> ClientKind:
     kind = value.strip().lower()
     aliases = {"qbit": "qbittorrent", "qbt": "qbittorrent", "tr": "transmission"}
     kind = aliases.get(kind, kind)
-    if kind not in CLIENT_KINDS:
-        raise InvalidClientURL(f"unknown client type {value[:32]!r}")
-    return cast(ClientKind, kind)
+    for known in CLIENT_KINDS:
+        if kind == known:
+            return known
+    raise InvalidClientURL(f"unknown client type {value[:32]!r}")
 
 
 def normalize_http_url(kind: ClientKind, url: str) -> str:

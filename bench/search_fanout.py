@@ -1,0 +1,124 @@
+"""Fan-out search latency against the sequential cost, the cache hit, and ranking speed.
+
+Four local fake sources (apibay-shaped JSON) answer after a set latency and a
+fifth hangs; the search runs them concurrently with a per-source deadline.
+Prints: the fan-out latency vs the sum of the answering sources' latencies (what
+a sequential search would cost), the latency of the same search answered from
+the HTTP cache, and the time to parse and rank 500 release names.
+
+Run: uv run python bench/search_fanout.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.fixture_server import FixtureServer, hang, json_response  # noqa: E402
+
+from concierge.adapters.apibay import ApibaySource  # noqa: E402
+from concierge.adapters.http import HttpFactory  # noqa: E402
+from concierge.skills.movies.domain import TorrentQuery, TorrentResult  # noqa: E402
+from concierge.skills.movies.ranking import Preferences, pick_three, rank  # noqa: E402
+from concierge.skills.movies.releases import parse_release  # noqa: E402
+from concierge.skills.movies.search import FanOut  # noqa: E402
+
+LATENCIES = [0.20, 0.35, 0.50, 0.65]  # seconds, one per answering source
+DEADLINE = 1.5
+CORPUS = ROOT / "tests" / "fixtures" / "movies" / "release_corpus.json"
+QUERY = TorrentQuery(title="Dune: Part Two", year=2024, kind="movie")
+
+
+def _rows(names: list[str], offset: int) -> list[dict[str, str]]:
+    return [
+        {
+            "id": str(1000 + offset + i),
+            "name": name,
+            "info_hash": f"{offset + i:040x}",
+            "leechers": "3",
+            "seeders": str(10 + i),
+            "num_files": "1",
+            "size": str((i + 1) * 700 * 1024**2),
+            "username": "u",
+            "added": "1700000000",
+            "status": "member",
+            "category": "207",
+            "imdb": "",
+        }
+        for i, name in enumerate(names)
+    ]
+
+
+async def main() -> None:
+    names = [c["name"] for c in json.loads(CORPUS.read_text("utf-8"))]
+    routes = {
+        f"/s{i}/q.php": json_response(_rows(names[i * 20 : i * 20 + 20], i * 100), delay=latency)
+        for i, latency in enumerate(LATENCIES)
+    }
+    routes["/hang/q.php"] = hang(30)
+    with FixtureServer(routes) as server, tempfile.TemporaryDirectory() as cache:
+        sources = []
+        for i, prefix in enumerate([*(f"/s{i}" for i in range(len(LATENCIES))), "/hang"]):
+            http = HttpFactory(Path(cache) / str(i), timeout=10, retries=0)
+            source = ApibaySource(http, base_url=server.url + prefix)
+            source.name = f"fake{i}" if prefix != "/hang" else "hanging"
+            sources.append((source, http))
+        fanout = FanOut([s for s, _ in sources], deadline=DEADLINE)
+        answering = FanOut([s for s, _ in sources[:-1]], deadline=DEADLINE)
+
+        started = time.perf_counter()
+        first = await fanout.search(QUERY)
+        cold = time.perf_counter() - started
+        calls_before = len(server.hits)
+        started = time.perf_counter()
+        second = await answering.search(QUERY)
+        warm = time.perf_counter() - started
+        warm_calls = len(server.hits) - calls_before
+        for _, http in sources:
+            await http.aclose()
+
+    sequential = sum(LATENCIES)
+    print(f"sources: {len(LATENCIES)} answering {LATENCIES} s + 1 hanging, deadline {DEADLINE} s")
+    print(
+        f"fan-out search:          {cold:.3f} s  ({len(first.results)} results, "
+        f"not answered: {[f.source + ':' + f.reason for f in first.failures]})"
+    )
+    print(f"sequential cost (sum):   {sequential:.3f} s  (+{DEADLINE:.1f} s for the hang)")
+    print(f"ratio fan-out/sequential: {cold / (sequential + DEADLINE):.2f}")
+    print(
+        f"cache-hit search:        {warm * 1000:.1f} ms  ({len(second.results)} results from "
+        f"the 4 answering sources, {warm_calls} network calls)"
+    )
+    print(f"ratio cache-hit/fan-out: {warm / cold:.3f}")
+
+    results = [
+        TorrentResult(
+            source="bench",
+            tracker="X",
+            name=names[i % len(names)] + f" [{i}]",
+            size=(i % 40 + 1) * 512 * 1024**2,
+            seeders=i % 97,
+        )
+        for i in range(500)
+    ]
+    for label in ("first (incl. parser warm-up)", "warm parser"):
+        parse_release.cache_clear()
+        started = time.perf_counter()
+        ranked = rank(results, Preferences(quality=1080, audio_language="ru"))
+        pick_three(ranked)
+        elapsed = time.perf_counter() - started
+        print(f"parse + rank 500 names, {label}: {elapsed * 1000:.0f} ms ({len(ranked)} kept)")
+    started = time.perf_counter()
+    rank(results, Preferences(quality=1080, audio_language="ru"))
+    print(f"rank 500 already-parsed names: {(time.perf_counter() - started) * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

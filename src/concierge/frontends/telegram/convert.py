@@ -1,0 +1,215 @@
+"""Telegram updates → core ``Inbound`` (or None when the bot should stay quiet).
+
+In groups the bot answers only commands meant for it, messages that mention
+it and replies to its own messages. Attachments are described, not
+downloaded: ``Attachment.fetch`` pulls the bytes when a skill asks for them.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from telegram import Bot, Message, Update
+from telegram.constants import ChatType, MessageEntityType
+from telegram.error import BadRequest, TelegramError
+
+from concierge.core.messages import Attachment, AttachmentKind, ChatRef, Inbound, UserRef
+
+PLATFORM = "telegram"
+_SPACES = re.compile(r"[ \t]{2,}")
+
+
+class AttachmentError(RuntimeError):
+    """An attachment's bytes could not be fetched from Telegram."""
+
+
+class AttachmentTooLarge(AttachmentError):
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"file is {size} bytes; bots may download up to {limit}")
+        self.size = size
+        self.limit = limit
+
+
+class Converter:
+    def __init__(self, bot: Bot, download_limit: int) -> None:
+        self._bot = bot
+        self.download_limit = download_limit
+
+    def inbound(self, update: Update) -> Inbound | None:
+        if update.callback_query is not None:
+            return self._button(update)
+        message = update.message
+        if message is None or message.from_user is None or message.from_user.is_bot:
+            return None  # edits, channel posts, service updates, other bots
+        private = message.chat.type == ChatType.PRIVATE
+        text = message.text or message.caption or ""
+        if not private:
+            addressed, text = self._addressed(message, text)
+            if not addressed:
+                return None
+        attachments = self._attachments(message)
+        if not text.strip() and not attachments:
+            return None
+        user = message.from_user
+        return Inbound(
+            user=UserRef(PLATFORM, user.id, user.full_name, user.language_code),
+            chat=ChatRef(PLATFORM, message.chat.id, "private" if private else "group"),
+            text=text,
+            update_id=str(update.update_id),
+            attachments=attachments,
+            message_id=message.message_id,
+        )
+
+    def _button(self, update: Update) -> Inbound | None:
+        query = update.callback_query
+        if query is None or not query.data:
+            return None
+        user = query.from_user
+        chat_id, private = user.id, True
+        if query.message is not None:
+            chat_id = query.message.chat.id
+            private = query.message.chat.type == ChatType.PRIVATE
+        return Inbound(
+            user=UserRef(PLATFORM, user.id, user.full_name, user.language_code),
+            chat=ChatRef(PLATFORM, chat_id, "private" if private else "group"),
+            update_id=str(update.update_id),
+            button_id=query.data,
+            message_id=query.message.message_id if query.message is not None else None,
+        )
+
+    def _addressed(self, message: Message, text: str) -> tuple[bool, str]:
+        """Whether a group message is for this bot, and its text without the @mention."""
+        username = (self._bot.username or "").lower()
+        if text.startswith("/"):
+            head = text.split(maxsplit=1)[0]
+            _, at, target = head.partition("@")
+            return (not at or target.lower() == username), text
+        replied = message.reply_to_message
+        if replied is not None and replied.from_user and replied.from_user.id == self._bot.id:
+            return True, text
+        entities = message.parse_entities() if message.text else message.parse_caption_entities()
+        for entity, value in entities.items():
+            mentioned = (
+                entity.type == MessageEntityType.MENTION and value.lower() == f"@{username}"
+            ) or (
+                entity.type == MessageEntityType.TEXT_MENTION
+                and entity.user is not None
+                and entity.user.id == self._bot.id
+            )
+            if mentioned and username:
+                cleaned = text.replace(value, " ", 1) if value.startswith("@") else text
+                return True, _SPACES.sub(" ", cleaned).strip()
+        return False, text
+
+    def _attachments(self, message: Message) -> tuple[Attachment, ...]:
+        found: list[Attachment] = []
+        if message.voice is not None:
+            v = message.voice
+            found.append(
+                self._attach(
+                    AttachmentKind.VOICE, v.file_id, v.file_size, v.mime_type, None, _seconds(v)
+                )
+            )
+        if message.audio is not None:
+            a = message.audio
+            found.append(
+                self._attach(
+                    AttachmentKind.AUDIO,
+                    a.file_id,
+                    a.file_size,
+                    a.mime_type,
+                    a.file_name,
+                    _seconds(a),
+                )
+            )
+        if message.video_note is not None:
+            n = message.video_note
+            found.append(
+                self._attach(
+                    AttachmentKind.VIDEO, n.file_id, n.file_size, "video/mp4", None, _seconds(n)
+                )
+            )
+        if message.video is not None:
+            m = message.video
+            found.append(
+                self._attach(
+                    AttachmentKind.VIDEO,
+                    m.file_id,
+                    m.file_size,
+                    m.mime_type,
+                    m.file_name,
+                    _seconds(m),
+                )
+            )
+        if message.document is not None:
+            d = message.document
+            found.append(
+                self._attach(
+                    AttachmentKind.DOCUMENT, d.file_id, d.file_size, d.mime_type, d.file_name, None
+                )
+            )
+        if message.photo:
+            p = message.photo[-1]  # the largest size
+            found.append(
+                self._attach(AttachmentKind.PHOTO, p.file_id, p.file_size, "image/jpeg", None, None)
+            )
+        return tuple(found)
+
+    def _attach(
+        self,
+        kind: AttachmentKind,
+        file_id: str,
+        size: int | None,
+        mime_type: str | None,
+        filename: str | None,
+        duration: int | None,
+    ) -> Attachment:
+        return Attachment(
+            kind=kind,
+            file_id=file_id,
+            size=size,
+            mime_type=mime_type,
+            filename=filename,
+            duration=duration,
+            fetch=self._fetcher(file_id, size),
+        )
+
+    def _fetcher(self, file_id: str, size: int | None) -> Callable[[], Awaitable[bytes]]:
+        bot, limit = self._bot, self.download_limit
+
+        async def fetch() -> bytes:
+            if size is not None and size > limit:
+                raise AttachmentTooLarge(size, limit)
+            try:
+                file = await bot.get_file(file_id)
+                if file.file_size is not None and file.file_size > limit:
+                    raise AttachmentTooLarge(file.file_size, limit)
+                return bytes(await file.download_as_bytearray())
+            except BadRequest as exc:
+                if "too big" in exc.message.lower():
+                    raise AttachmentTooLarge(size or limit + 1, limit) from exc
+                raise AttachmentError(f"Telegram refused the file: {exc.message}") from exc
+            except TelegramError as exc:
+                raise AttachmentError(f"downloading the file failed: {exc.message}") from exc
+
+        return fetch
+
+
+def oversized(inbound: Inbound, limit: int) -> list[Attachment]:
+    """Attachments Telegram will not let the bot download."""
+    return [a for a in inbound.attachments if a.size is not None and a.size > limit]
+
+
+def _seconds(media: object) -> int | None:
+    """A media's duration in whole seconds, whichever form this PTB version returns."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PTB 22 warns that int periods are deprecated
+        duration = getattr(media, "duration", None)
+    if duration is None:
+        return None
+    if isinstance(duration, timedelta):
+        return int(duration.total_seconds())
+    return int(str(duration))

@@ -1,0 +1,416 @@
+"""The core's Outbox for one Telegram chat: replies, streamed answers, typing.
+
+Every call goes through the bot's rate limiter. A Forbidden answer (the user
+blocked the bot) marks the recipient unreachable and raises
+``RecipientUnreachable`` instead of being retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import structlog
+from telegram import Bot, InlineKeyboardMarkup, InputFile, Message, ReplyParameters
+from telegram.constants import ChatAction
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    EndPointNotFound,
+    Forbidden,
+    InvalidToken,
+    TelegramError,
+)
+
+from concierge.core.i18n import Catalog
+from concierge.core.messages import ButtonRows, Reply, Text
+from concierge.core.notify import RecipientUnreachable
+from concierge.frontends.telegram.markdown import Rendered, render_markdown, split
+from concierge.frontends.telegram.render import (
+    EMPTY_TEXT,
+    FileOut,
+    FileTooLarge,
+    Outgoing,
+    PhotoOut,
+    TextOut,
+    keyboard,
+    render_reply,
+)
+
+log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+LangSource = Callable[[], Awaitable[str]]
+MAX_TOAST = 200  # answerCallbackQuery text limit
+
+
+@dataclass(slots=True)
+class Delivery:
+    """What every chat's outbox shares."""
+
+    bot: Bot
+    catalog: Catalog
+    upload_limit: int  # bytes
+    on_unreachable: Callable[[int], Awaitable[None]]  # private chat id = user id
+    stream_interval: float = 1.0
+    typing_interval: float = 2.5  # at most one chat action per chat this often
+    drafts_enabled: bool = True  # switched off for good once the API refuses a draft
+
+
+class CallbackAnswer:
+    """Answers one button press exactly once, before Telegram's time limit.
+
+    A short notice about the button itself (expired, someone else's) is shown
+    as a toast to the presser instead of a message to the whole chat.
+    """
+
+    def __init__(
+        self, bot: Bot, query_id: str, toast_texts: frozenset[str], deadline: float = 3.0
+    ) -> None:
+        self._bot = bot
+        self._query_id = query_id
+        self._toast_texts = toast_texts
+        self._deadline = deadline
+        self._answered = False
+        self._timer: asyncio.Task[None] | None = None
+
+    def arm(self) -> None:
+        self._timer = asyncio.create_task(self._answer_late(), name="telegram-callback-deadline")
+
+    async def _answer_late(self) -> None:
+        await asyncio.sleep(self._deadline)
+        await self._answer(None)
+
+    async def toast(self, text: str) -> bool:
+        if self._answered or text not in self._toast_texts or len(text) > MAX_TOAST:
+            return False
+        await self._answer(text)
+        return True
+
+    async def done(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._timer
+        await self._answer(None)
+
+    async def _answer(self, text: str | None) -> None:
+        if self._answered:
+            return
+        self._answered = True
+        try:
+            await self._bot.answer_callback_query(self._query_id, text=text)
+        except TelegramError as exc:
+            log.warning("telegram_callback_answer_failed", error=str(exc))
+
+
+class TelegramOutbox:
+    def __init__(
+        self,
+        delivery: Delivery,
+        chat_id: int,
+        *,
+        private: bool,
+        lang: LangSource,
+        thread_id: int | None = None,
+        reply_to: int | None = None,
+        callback: CallbackAnswer | None = None,
+    ) -> None:
+        self.delivery = delivery
+        self.chat_id = chat_id
+        self.private = private
+        self._lang = lang
+        self._thread_id = thread_id
+        self._reply_to = reply_to
+        self._callback = callback
+        self._typing_sent = -1e9
+        self._streams: list[TelegramStream] = []
+
+    # --- Outbox protocol ---------------------------------------------------------
+
+    async def send(self, reply: Reply) -> None:
+        if (
+            self._callback is not None
+            and isinstance(reply, Text)
+            and not reply.buttons
+            and await self._callback.toast(reply.text)
+        ):
+            return
+        try:
+            outgoing = render_reply(reply, self.delivery.upload_limit)
+        except FileTooLarge as exc:
+            log.warning("telegram_upload_refused", chat=self.chat_id, size=exc.size)
+            text = await self.t(
+                "telegram.upload_too_big",
+                name=exc.filename,
+                size=_mb(exc.size),
+                limit=_mb(exc.limit),
+            )
+            outgoing = render_reply(Text(text), self.delivery.upload_limit)
+        for out in outgoing:
+            await self.post(out)
+
+    def stream(self) -> TelegramStream:
+        stream = TelegramStream(self, use_draft=self.private and self.delivery.drafts_enabled)
+        self._streams.append(stream)
+        return stream
+
+    async def typing(self) -> None:
+        """Show "typing…" (Telegram keeps it ~5 s; callers repeat it while tools work)."""
+        now = time.monotonic()
+        if now - self._typing_sent < self.delivery.typing_interval:
+            return
+        self._typing_sent = now
+        try:
+            await self.call(
+                lambda chat: self.delivery.bot.send_chat_action(
+                    chat, ChatAction.TYPING, message_thread_id=self._thread_id
+                )
+            )
+        except TelegramError as exc:  # cosmetic: never fail a reply over it
+            log.info("telegram_typing_failed", chat=self.chat_id, error=str(exc))
+
+    # --- helpers -----------------------------------------------------------------
+
+    async def t(self, key: str, **values: object) -> str:
+        return self.delivery.catalog.t(key, await self._lang(), **values)
+
+    async def close(self) -> None:
+        """Stop background work once the update is handled."""
+        for stream in self._streams:
+            await stream.cancel_pending()
+
+    async def call(self, make: Callable[[int], Awaitable[T]]) -> T:
+        """Run one Bot API call for this chat, following a group's migration once."""
+        try:
+            try:
+                return await make(self.chat_id)
+            except ChatMigrated as exc:
+                log.info("telegram_chat_migrated", old=self.chat_id, new=exc.new_chat_id)
+                self.chat_id = int(exc.new_chat_id)
+                return await make(self.chat_id)
+        except Forbidden as exc:
+            if self.private:
+                await self.delivery.on_unreachable(self.chat_id)
+            raise RecipientUnreachable(f"telegram chat {self.chat_id}: {exc.message}") from exc
+
+    def _reply_parameters(self) -> ReplyParameters | None:
+        if self._reply_to is None:
+            return None
+        reply_to, self._reply_to = self._reply_to, None  # only the first message quotes
+        return ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+
+    async def post(self, out: Outgoing) -> Message:
+        bot = self.delivery.bot
+        thread = self._thread_id
+        reply = self._reply_parameters()
+        if isinstance(out, TextOut):
+            return await self.call(
+                lambda chat: bot.send_message(
+                    chat,
+                    out.text,
+                    entities=list(out.entities) or None,
+                    reply_markup=out.markup,
+                    message_thread_id=thread,
+                    reply_parameters=reply,
+                )
+            )
+        if isinstance(out, PhotoOut):
+            try:
+                return await self.call(
+                    lambda chat: bot.send_photo(
+                        chat,
+                        out.url,
+                        caption=out.caption or None,
+                        caption_entities=list(out.entities) or None,
+                        reply_markup=out.markup,
+                        message_thread_id=thread,
+                        reply_parameters=reply,
+                    )
+                )
+            except BadRequest as exc:  # Telegram could not fetch or use the image
+                log.warning("telegram_photo_url_refused", chat=self.chat_id, error=exc.message)
+                sent = [await self.post(text) for text in out.fallback]
+                return sent[-1]
+        return await self._post_file(out, reply)
+
+    async def _post_file(self, out: FileOut, reply: ReplyParameters | None) -> Message:
+        bot = self.delivery.bot
+        upload = InputFile(out.data, filename=out.filename)
+        caption = out.caption or None
+        entities = list(out.entities) or None
+        thread = self._thread_id
+
+        async def send(chat: int) -> Message:
+            if out.kind == "photo":
+                return await bot.send_photo(
+                    chat, upload, caption, caption_entities=entities,
+                    message_thread_id=thread, reply_parameters=reply,
+                )  # fmt: skip
+            if out.kind == "video":
+                return await bot.send_video(
+                    chat, upload, caption=caption, caption_entities=entities,
+                    message_thread_id=thread, reply_parameters=reply,
+                )  # fmt: skip
+            if out.kind == "audio":
+                return await bot.send_audio(
+                    chat, upload, caption=caption, caption_entities=entities,
+                    message_thread_id=thread, reply_parameters=reply,
+                )  # fmt: skip
+            if out.kind == "voice":
+                return await bot.send_voice(
+                    chat, upload, caption=caption, caption_entities=entities,
+                    message_thread_id=thread, reply_parameters=reply,
+                )  # fmt: skip
+            return await bot.send_document(
+                chat, upload, caption=caption, caption_entities=entities,
+                message_thread_id=thread, reply_parameters=reply,
+            )  # fmt: skip
+
+        return await self.call(send)
+
+
+class TelegramStream:
+    """An answer that appears as it is generated.
+
+    Private chats get ``sendMessageDraft`` previews and one final message;
+    elsewhere (or when drafts are refused) a message is edited, at most once
+    per ``stream_interval`` and only when its text changed.
+    """
+
+    def __init__(self, outbox: TelegramOutbox, *, use_draft: bool) -> None:
+        self._outbox = outbox
+        self._use_draft = use_draft
+        self._draft_id = secrets.randbelow(2**31 - 2) + 1
+        self._buffer = ""
+        self._last_flush = -1e9
+        self._shown_draft: Rendered | None = None
+        self._messages: list[tuple[int, Rendered]] = []  # edit mode: what each message shows
+        self._lock = asyncio.Lock()
+        self._pending: asyncio.Task[None] | None = None
+        self._flushing = False
+        self._finished = False
+
+    async def delta(self, text: str) -> None:
+        if self._finished or not text:
+            return
+        self._buffer += text
+        if self._pending is None or self._pending.done():
+            self._pending = asyncio.create_task(self._flush_later(), name="telegram-stream")
+
+    async def finish(self, text: str, buttons: ButtonRows = ()) -> None:
+        self._finished = True
+        await self.cancel_pending()
+        final = split(render_markdown(text))
+        markup = keyboard(buttons)
+        if not final and markup is not None:
+            final = [Rendered(EMPTY_TEXT)]
+        async with self._lock:
+            if self._messages:
+                await self._sync(final, markup)
+                return
+            for i, piece in enumerate(final):
+                last = i == len(final) - 1
+                await self._outbox.post(
+                    TextOut(piece.text, piece.entities, markup if last else None)
+                )
+
+    async def cancel_pending(self) -> None:
+        """Drop a scheduled preview; one already on its way is let through (no duplicates)."""
+        task, self._pending = self._pending, None
+        if task is None or task.done():
+            return
+        if not self._flushing:
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    async def _flush_later(self) -> None:
+        wait = self._outbox.delivery.stream_interval - (time.monotonic() - self._last_flush)
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._flushing = True
+        try:
+            await self._flush()
+        except (TelegramError, RecipientUnreachable) as exc:  # the final message still follows
+            log.warning("telegram_stream_preview_failed", chat=self._outbox.chat_id, error=str(exc))
+        finally:
+            self._flushing = False
+            self._last_flush = time.monotonic()
+
+    async def _flush(self) -> None:
+        async with self._lock:
+            if self._finished:
+                return
+            pieces = split(render_markdown(self._buffer))
+            if not pieces:
+                return
+            drafting = self._use_draft and self._outbox.delivery.drafts_enabled
+            if drafting and await self._draft(pieces[-1]):
+                return
+            await self._sync(pieces, None)
+
+    async def _draft(self, piece: Rendered) -> bool:
+        """Show ``piece`` as a draft; False when the API refuses drafts."""
+        if piece == self._shown_draft:
+            return True
+        bot = self._outbox.delivery.bot
+        try:
+            await self._outbox.call(
+                lambda chat: bot.send_message_draft(
+                    chat, self._draft_id, piece.text, entities=list(piece.entities) or None
+                )
+            )
+        except (BadRequest, EndPointNotFound, InvalidToken) as exc:
+            log.info("telegram_drafts_refused", error=str(exc))
+            self._outbox.delivery.drafts_enabled = False
+            self._use_draft = False
+            return False
+        self._shown_draft = piece
+        return True
+
+    async def _sync(self, pieces: list[Rendered], markup: InlineKeyboardMarkup | None) -> None:
+        """Make the edited messages show ``pieces`` (keyboard on the last)."""
+        for i, piece in enumerate(pieces):
+            last = i == len(pieces) - 1
+            out = TextOut(piece.text, piece.entities, markup if last else None)
+            if i >= len(self._messages):
+                message = await self._outbox.post(out)
+                self._messages.append((message.message_id, piece))
+                continue
+            message_id, shown = self._messages[i]
+            if shown != piece or out.markup is not None:
+                await self._edit(message_id, out)
+                self._messages[i] = (message_id, piece)
+        for message_id, _ in self._messages[len(pieces) :]:
+            await self._delete(message_id)
+        del self._messages[len(pieces) :]
+
+    async def _edit(self, message_id: int, out: TextOut) -> None:
+        bot = self._outbox.delivery.bot
+        try:
+            await self._outbox.call(
+                lambda chat: bot.edit_message_text(
+                    out.text,
+                    chat_id=chat,
+                    message_id=message_id,
+                    entities=list(out.entities) or None,
+                    reply_markup=out.markup,
+                )
+            )
+        except BadRequest as exc:
+            if "not modified" not in exc.message.lower():
+                raise
+
+    async def _delete(self, message_id: int) -> None:
+        bot = self._outbox.delivery.bot
+        await self._outbox.call(lambda chat: bot.delete_message(chat, message_id))
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}"

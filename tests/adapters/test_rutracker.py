@@ -1,0 +1,205 @@
+"""RuTracker directly: login, session reuse and expiry, captcha, block pages, magnets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import pytest
+from starlette.requests import Request
+from starlette.responses import Response
+
+from concierge.adapters.http import AuthFailed, Blocked, CaptchaRequired, HttpFactory
+from concierge.adapters.rutracker import (
+    PASSWORD_KEY,
+    SESSION_KEY,
+    USERNAME_KEY,
+    RutrackerSource,
+)
+from concierge.skills.movies.domain import TorrentQuery
+from tests.support.fixture_server import FixtureServer, Handler
+from tests.support.movie_fixtures import FIXTURES, RUTRACKER, html_file
+
+DUNE = TorrentQuery(
+    title="Дюна", original_title="Dune: Part Two", year=2024, kind="movie", user_id=7
+)
+TORRENT = b"d8:announce30:http://bt.t-ru.org/ann?magnet4:infod4:name4:dunee"
+
+
+class MemoryCredentials:
+    def __init__(self) -> None:
+        self.values: dict[tuple[int, str], str] = {}
+
+    async def get(self, user_id: int, name: str) -> str | None:
+        return self.values.get((user_id, name))
+
+    async def put(self, user_id: int, name: str, value: str) -> None:
+        self.values[(user_id, name)] = value
+
+    async def delete(self, user_id: int, name: str) -> None:
+        self.values.pop((user_id, name), None)
+
+
+class FakeTracker:
+    """Accepts one account, issues sessions, and can be told to ask for a captcha."""
+
+    def __init__(self) -> None:
+        self.valid_sessions: set[str] = set()
+        self.captcha = False
+        self.logins = 0
+
+    def login(self) -> Handler:
+        async def handle(request: Request) -> Response:
+            form = dict(parse_qsl((await request.body()).decode("ascii"), encoding="cp1251"))
+            if self.captcha:
+                return await html_file("rutracker/login_captcha.html")(request)
+            if form.get("login_username") == "кино_фан" and form.get("login_password") == "pass":
+                self.logins += 1
+                session = f"session-{self.logins}"
+                self.valid_sessions.add(session)
+                return Response(
+                    b"",
+                    302,
+                    headers={
+                        "Location": "index.php",
+                        "Set-Cookie": f"bb_session={session}; path=/forum/; HttpOnly",
+                    },
+                )
+            return await html_file("rutracker/login_form.html")(request)
+
+        return handle
+
+    def page(self, fixture: str) -> Handler:
+        async def handle(request: Request) -> Response:
+            if request.cookies.get("bb_session") not in self.valid_sessions:
+                return await html_file("rutracker/login_form.html")(request)
+            return await html_file(fixture)(request)
+
+        return handle
+
+    def torrent(self) -> Handler:
+        async def handle(request: Request) -> Response:
+            if request.cookies.get("bb_session") not in self.valid_sessions:
+                return await html_file("rutracker/login_form.html")(request)
+            return Response(TORRENT, media_type="application/x-bittorrent")
+
+        return handle
+
+
+@pytest.fixture
+def tracker() -> Iterator[tuple[FakeTracker, FixtureServer]]:
+    fake = FakeTracker()
+    routes = {
+        f"{RUTRACKER}/forum/login.php": fake.login(),
+        f"{RUTRACKER}/forum/tracker.php": fake.page("rutracker/search.html"),
+        f"{RUTRACKER}/forum/viewtopic.php": fake.page("rutracker/topic_6522121.html"),
+        f"{RUTRACKER}/forum/dl.php": fake.torrent(),
+    }
+    with FixtureServer(routes) as srv:
+        yield fake, srv
+
+
+def source(tmp_path: Path, url: str, creds: MemoryCredentials, **operator: str) -> RutrackerSource:
+    http = HttpFactory(tmp_path, timeout=1, backoff=0.01)
+    return RutrackerSource(
+        http,
+        base_url=url + RUTRACKER,
+        credentials=creds,
+        operator_username=operator.get("username"),
+        operator_password=operator.get("password"),
+    )
+
+
+async def test_users_own_account_logs_in_once_and_session_is_reused(
+    tmp_path: Path, tracker: tuple[FakeTracker, FixtureServer]
+) -> None:
+    fake, srv = tracker
+    creds = MemoryCredentials()
+    await creds.put(7, USERNAME_KEY, "кино_фан")
+    await creds.put(7, PASSWORD_KEY, "pass")
+    rt = source(tmp_path, srv.url, creds)
+    results = await rt.search(DUNE)
+    assert [r.seeders for r in results] == [97, 355, 1204]
+    assert results[0].size == 83880000000 and results[0].ref == "6522121"
+    assert results[0].name.startswith("Дюна: Часть вторая / Dune: Part Two")
+    assert creds.values[(7, SESSION_KEY)] == "session-1"
+    await rt.search(TorrentQuery(title="Другое", user_id=7))
+    assert fake.logins == 1
+
+
+async def test_operator_account_when_user_has_none(
+    tmp_path: Path, tracker: tuple[FakeTracker, FixtureServer]
+) -> None:
+    _fake, srv = tracker
+    creds = MemoryCredentials()
+    rt = source(tmp_path, srv.url, creds, username="кино_фан", password="pass")
+    assert len(await rt.search(DUNE)) == 3
+    assert creds.values[(0, SESSION_KEY)] == "session-1"
+
+
+async def test_expired_session_logs_in_again(
+    tmp_path: Path, tracker: tuple[FakeTracker, FixtureServer]
+) -> None:
+    fake, srv = tracker
+    creds = MemoryCredentials()
+    await creds.put(0, SESSION_KEY, "stale-session")
+    rt = source(tmp_path, srv.url, creds, username="кино_фан", password="pass")
+    assert len(await rt.search(DUNE)) == 3
+    assert fake.logins == 1 and creds.values[(0, SESSION_KEY)] == "session-1"
+
+
+async def test_wrong_password_and_no_account(
+    tmp_path: Path, tracker: tuple[FakeTracker, FixtureServer]
+) -> None:
+    _fake, srv = tracker
+    with pytest.raises(AuthFailed):
+        await source(
+            tmp_path, srv.url, MemoryCredentials(), username="кино_фан", password="bad"
+        ).search(DUNE)
+    with pytest.raises(AuthFailed):
+        await source(tmp_path, srv.url, MemoryCredentials()).search(DUNE)
+
+
+async def test_captcha_is_reported(
+    tmp_path: Path, tracker: tuple[FakeTracker, FixtureServer]
+) -> None:
+    fake, srv = tracker
+    fake.captcha = True
+    with pytest.raises(CaptchaRequired) as err:
+        await source(
+            tmp_path, srv.url, MemoryCredentials(), username="кино_фан", password="pass"
+        ).search(DUNE)
+    assert "pass" not in str(err.value)
+
+
+@pytest.mark.parametrize("status", [200, 403])
+async def test_block_page_is_reported(tmp_path: Path, status: int) -> None:
+    routes = {
+        f"{RUTRACKER}/forum/login.php": html_file("rutracker/blocked.html", "utf-8", status),
+        f"{RUTRACKER}/forum/tracker.php": html_file("rutracker/blocked.html", "utf-8", status),
+    }
+    creds = MemoryCredentials()
+    await creds.put(0, SESSION_KEY, "s")
+    with FixtureServer(routes) as srv, pytest.raises(Blocked):
+        await source(tmp_path, srv.url, creds, username="u", password="p").search(DUNE)
+
+
+async def test_magnet_and_torrent_file_from_topic(
+    tmp_path: Path, tracker: tuple[FakeTracker, FixtureServer]
+) -> None:
+    _fake, srv = tracker
+    rt = source(tmp_path, srv.url, MemoryCredentials(), username="кино_фан", password="pass")
+    first = (await rt.search(DUNE))[0]
+    magnet = await rt.magnet(first)
+    assert magnet.startswith("magnet:?xt=urn:btih:6A5E4D3C2B1A09F8E7D6C5B4A392817161514131")
+    assert await rt.torrent_file(first) == TORRENT
+
+
+async def test_empty_search_page(tmp_path: Path) -> None:
+    creds = MemoryCredentials()
+    await creds.put(0, SESSION_KEY, "s")
+    routes = {f"{RUTRACKER}/forum/tracker.php": html_file("rutracker/search_empty.html")}
+    with FixtureServer(routes) as srv:
+        assert await source(tmp_path, srv.url, creds, username="u", password="p").search(DUNE) == []
+    assert (FIXTURES / "rutracker/search_empty.html").exists()

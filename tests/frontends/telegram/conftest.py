@@ -1,0 +1,192 @@
+"""The whole stack for Telegram end-to-end tests: fake Bot API ⇄ real PTB app ⇄ core.
+
+The dispatcher is built from the real core pieces on a SQLite file, with the
+core commands skill, a small probe skill and either the real agent on the
+offline model or a scripted streaming agent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from concierge.core.access import Role
+from concierge.core.agent import build_agent_runner
+from concierge.core.buttons import ButtonStore
+from concierge.core.builtin import CoreCommands, build_core_skill
+from concierge.core.dispatch import AccessPolicy, AgentRunner, Dispatcher
+from concierge.core.i18n import Catalog
+from concierge.core.messages import Card, File, Text, rows
+from concierge.core.metrics import Metrics
+from concierge.core.model_choice import LLMSettings
+from concierge.core.notify import Notifier
+from concierge.core.pending import PendingInputs
+from concierge.core.registry import Registry
+from concierge.core.skill import Command, Context, Skill
+from concierge.frontends.telegram.app import TelegramFrontend
+from concierge.frontends.telegram.ratelimit import RateLimits
+from concierge.storage.db import Database
+from concierge.storage.repos import HistoryRepo, UpdateLog, UserRepo
+from tests.support.fake_telegram import TOKEN, FakeTelegram
+
+OWNER = 1001
+STRANGER = 2002
+FAST = RateLimits(
+    overall_per_second=0, group_per_minute=0, chat_per_second=0, backoff_seconds=0.01
+)
+
+
+class ScriptedAgent:
+    """Streams fixed parts with pauses, like a model generating an answer."""
+
+    def __init__(self, parts: list[str], pause: float = 0.03) -> None:
+        self.parts = parts
+        self.pause = pause
+
+    async def run(self, ctx: Context, text: str) -> None:
+        await ctx.outbox.typing()
+        stream = ctx.outbox.stream()
+        for part in self.parts:
+            await asyncio.sleep(self.pause)
+            await stream.delta(part)
+        await stream.finish("".join(self.parts))
+
+
+def probe_skill() -> Skill:
+    """Commands a test can trigger to make the bot send each kind of reply."""
+
+    async def menu(ctx: Context) -> None:
+        button = await ctx.button("Press me", "probe.press", {"n": 42})
+        link = await ctx.button("Docs", "probe.press", {"n": 7})
+        await ctx.reply(Text("Pick one:", buttons=rows(button, link, per_row=2)))
+
+    async def press(ctx: Context, payload: dict[str, Any]) -> None:
+        await ctx.reply(f"pressed {payload['n']}")
+
+    async def burst(ctx: Context) -> None:
+        for i in range(int(ctx.inbound.args or "1")):
+            await ctx.reply(f"burst {i}")
+
+    async def card(ctx: Context) -> None:
+        body = ctx.inbound.args or "A *short* body."
+        await ctx.reply(
+            Card(
+                title="Dune: Part Two (2024)",
+                body=body,
+                image_url="https://image.example.org/t/p/w500/dune.jpg",
+                link="https://www.themoviedb.org/movie/693134",
+                buttons=rows(await ctx.button("Find torrents", "probe.press", {"n": 1})),
+            )
+        )
+
+    async def file(ctx: Context) -> None:
+        size = int(ctx.inbound.args or "10")
+        await ctx.reply(File("report.txt", b"x" * size, caption="Your *report*"))
+
+    async def movie(ctx: Context, tmdb_id: str) -> None:
+        await ctx.reply(f"movie card {tmdb_id}")
+
+    return Skill(
+        name="probe",
+        commands=[
+            Command("menu", "help.help", menu),
+            Command("burst", "help.help", burst),
+            Command("card", "help.help", card),
+            Command("file", "help.help", file),
+            Command("admin_only", "help.help", menu, min_role=Role.ADMIN),
+        ],
+        buttons={"probe.press": press},
+        deep_links={"m_": movie},
+    )
+
+
+@dataclass
+class Stack:
+    db: Database
+    users: UserRepo
+    catalog: Catalog
+    notifier: Notifier
+    registry: Registry
+    dispatcher: Dispatcher
+
+    def frontend(self, fake: FakeTelegram, **overrides: Any) -> TelegramFrontend:
+        options: dict[str, Any] = {
+            "token": SecretStr(TOKEN),
+            "dispatcher": self.dispatcher,
+            "notifier": self.notifier,
+            "registry": self.registry,
+            "catalog": self.catalog,
+            "users": self.users,
+            "api_base_url": fake.base_url,
+            "limits": FAST,
+            "stream_interval": 0.05,
+            "poll_timeout": 1,
+        }
+        options.update(overrides)
+        return TelegramFrontend(**options)
+
+
+def build_stack(
+    db: Database, *, agent: AgentRunner | str | None = "offline", mode: str = "approval"
+) -> Stack:
+    catalog = Catalog.load()
+    users = UserRepo(db)
+    notifier = Notifier(users)
+    metrics = Metrics()
+    core = CoreCommands(users, notifier, catalog, "en")
+    registry = Registry([build_core_skill(core), probe_skill()])
+    core.registry = registry
+    runner: AgentRunner | None
+    if agent == "offline":
+        runner = build_agent_runner(
+            llm=LLMSettings(provider="offline"),
+            registry=registry,
+            history=HistoryRepo(db),
+            users=users,
+            metrics=metrics,
+            catalog=catalog,
+        )
+    else:
+        runner = agent if not isinstance(agent, str) else None
+    dispatcher = Dispatcher(
+        registry=registry,
+        users=users,
+        updates=UpdateLog(db),
+        buttons=ButtonStore(db),
+        pending=PendingInputs(db),
+        catalog=catalog,
+        notifier=notifier,
+        policy=AccessPolicy(frozenset({("telegram", OWNER)}), mode, "en"),
+        metrics=metrics,
+        agent=runner,
+    )
+    return Stack(db, users, catalog, notifier, registry, dispatcher)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    server = FakeTelegram().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def stack(sqlite_db: Database) -> Stack:
+    return build_stack(sqlite_db)
+
+
+@asynccontextmanager
+async def running(frontend: TelegramFrontend) -> AsyncIterator[TelegramFrontend]:
+    await frontend.start()
+    try:
+        yield frontend
+    finally:
+        await frontend.stop()

@@ -1,0 +1,251 @@
+"""End to end in polling mode: the real PTB application against the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+
+from concierge.core.access import Role
+from concierge.storage.db import Database
+from tests.frontends.telegram.conftest import (
+    OWNER,
+    STRANGER,
+    ScriptedAgent,
+    Stack,
+    build_stack,
+    running,
+)
+from tests.support.fake_telegram import BOT_ID, FakeTelegram
+
+
+async def test_private_conversation_welcome_then_streamed_answer(
+    fake: FakeTelegram, stack: Stack
+) -> None:
+    async with running(stack.frontend(fake)):
+        fake.push(fake.text_update(OWNER, "/start"))
+        await fake.wait_for(lambda: len(fake.sent_texts(OWNER)) == 1, what="welcome")
+        assert fake.sent_texts(OWNER)[0].startswith("Hi, Ann!")
+
+        fake.push(fake.text_update(OWNER, "what can you do?"))
+        await fake.wait_for(lambda: len(fake.sent_texts(OWNER)) == 2, what="answer")
+
+    calls = fake.calls_to()
+    assert all(c.ok for c in calls), fake.summary()
+    methods = [c.method for c in calls]
+    assert methods[0] == "getMe"
+    assert "setMyCommands" in methods
+    answer_at = max(i for i, m in enumerate(methods) if m == "sendMessage")
+    drafts = [i for i, m in enumerate(methods) if m == "sendMessageDraft"]
+    assert drafts and max(drafts) < answer_at  # the draft showed first, then one final message
+    final = calls[answer_at].params["text"]
+    for draft_at in drafts:
+        assert final.startswith(calls[draft_at].params["text"].split()[0])
+    assert not fake.calls_to("editMessageText")
+
+
+async def test_draft_refused_falls_back_to_one_edited_message(sqlite_db: Database) -> None:
+    fake = FakeTelegram(drafts=False).start()
+    try:
+        agent = ScriptedAgent(["Dune ", "(2021) is ", "**great**", " — and long."], pause=0.08)
+        stack = build_stack(sqlite_db, agent=agent)
+        async with running(stack.frontend(fake)):
+            fake.push(fake.text_update(OWNER, "tell me about Dune"))
+            await fake.wait_for(
+                lambda: any(
+                    c.params.get("text") == "Dune (2021) is great — and long."
+                    for c in fake.calls_to("editMessageText")
+                ),
+                what="final edit",
+            )
+        sent = [c for c in fake.calls_to("sendMessage") if c.ok]
+        edits = [c for c in fake.calls_to("editMessageText") if c.ok]
+        assert len(sent) == 1  # one message, edited as the answer grew
+        assert {c.params["message_id"] for c in edits} == {sent[0].result["message_id"]}
+        texts = [sent[0].params["text"]] + [c.params["text"] for c in edits]
+        assert len(texts) == len(set(texts))  # never edited without a change
+        bold = edits[-1].params["entities"]
+        assert bold == [{"type": "bold", "offset": 15, "length": 5}]
+    finally:
+        fake.stop()
+
+
+async def test_stream_edits_are_throttled(sqlite_db: Database) -> None:
+    fake = FakeTelegram(drafts=False).start()
+    try:
+        agent = ScriptedAgent([f"word{i} " for i in range(40)], pause=0.01)
+        stack = build_stack(sqlite_db, agent=agent)
+        async with running(stack.frontend(fake, stream_interval=0.15)):
+            fake.push(fake.text_update(OWNER, "talk"))
+            await fake.wait_for(
+                lambda: any("word39" in str(c.params.get("text")) for c in fake.calls_to()),
+                what="final text",
+            )
+        updates = fake.calls_to("sendMessage", "editMessageText")
+        assert 2 <= len(updates) <= 6  # 40 deltas over ~0.5 s, at most one update per 0.15 s
+        gaps = [b.at - a.at for a, b in zip(updates, updates[1:-1], strict=False)]
+        assert all(gap >= 0.09 for gap in gaps), gaps  # 0.15 s apart, less HTTP jitter
+    finally:
+        fake.stop()
+
+
+async def test_stranger_is_refused_and_owner_approves_by_button(
+    fake: FakeTelegram, stack: Stack
+) -> None:
+    async with running(stack.frontend(fake)):
+        fake.push(fake.text_update(OWNER, "/start"))
+        await fake.wait_for(lambda: len(fake.sent_texts(OWNER)) == 1)
+
+        fake.push(fake.text_update(STRANGER, "hello, find me Dune", name="Bob"))
+        await fake.wait_for(lambda: len(fake.sent_texts(OWNER)) == 2, what="approval prompt")
+        assert fake.sent_texts(STRANGER) == [stack.catalog.t("access.pending", "en")]
+        prompt = fake.calls_to("sendMessage", chat_id=OWNER)[-1]
+        assert "Bob" in prompt.params["text"]
+        approve, _block = fake.last_keyboard(OWNER)[0]
+        assert approve["text"] == "Approve"
+
+        message = fake.message(OWNER, prompt.result["message_id"])
+        fake.push(fake.press_update(OWNER, approve["callback_data"], message))
+        await fake.wait_for(lambda: len(fake.sent_texts(STRANGER)) == 2, what="welcome notice")
+
+    stranger = await stack.users.find("telegram", STRANGER)
+    assert stranger is not None and stranger.role is Role.USER
+    assert fake.sent_texts(STRANGER)[1] == stack.catalog.t("access.welcome", "en")
+    assert fake.sent_texts(OWNER)[-1].startswith("Approved: Bob")
+    assert all(c.ok for c in fake.calls_to("answerCallbackQuery"))
+    assert len(fake.calls_to("answerCallbackQuery")) == 1
+
+
+async def test_foreign_button_only_explains(fake: FakeTelegram, stack: Stack) -> None:
+    group = -100500
+    async with running(stack.frontend(fake)):
+        fake.push(fake.text_update(OWNER, "/menu", chat_id=group, kind="supergroup"))
+        await fake.wait_for(lambda: len(fake.sent_texts(group)) == 1, what="menu")
+        menu = fake.calls_to("sendMessage", chat_id=group)[-1]
+        press_id = fake.last_keyboard(group)[0][0]["callback_data"]
+        message = fake.message(group, menu.result["message_id"])
+
+        fake.push(fake.press_update(STRANGER, press_id, message, name="Bob"))
+        await fake.wait_for(lambda: len(fake.calls_to("answerCallbackQuery")) == 1)
+
+        fake.push(fake.press_update(OWNER, press_id, message))
+        await fake.wait_for(lambda: len(fake.sent_texts(group)) == 2, what="owner's press")
+
+    answers = fake.calls_to("answerCallbackQuery")
+    assert answers[0].ok and answers[0].params["text"] == stack.catalog.t("access.pending", "en")
+    assert fake.sent_texts(group) == ["Pick one:", "pressed 42"]
+
+
+async def test_button_of_another_approved_user_is_explained_as_toast(
+    fake: FakeTelegram, sqlite_db: Database
+) -> None:
+    stack = build_stack(sqlite_db, mode="open")
+    group = -100600
+    async with running(stack.frontend(fake)):
+        fake.push(fake.text_update(OWNER, "/menu", chat_id=group, kind="supergroup"))
+        await fake.wait_for(lambda: len(fake.sent_texts(group)) == 1)
+        menu = fake.calls_to("sendMessage", chat_id=group)[-1]
+        press_id = fake.last_keyboard(group)[0][0]["callback_data"]
+        fake.push(fake.press_update(STRANGER, press_id, fake.message(group, menu.result["message_id"])))
+        await fake.wait_for(lambda: len(fake.calls_to("answerCallbackQuery")) == 1)
+        await asyncio.sleep(0.1)
+
+    answer = fake.calls_to("answerCallbackQuery")[0]
+    assert answer.params["text"] == stack.catalog.t("buttons.not_yours", "en")
+    assert fake.sent_texts(group) == ["Pick one:"]  # nothing else reached the group
+
+
+async def test_button_from_before_a_restart_still_works(
+    fake: FakeTelegram, sqlite_db: Database
+) -> None:
+    first = build_stack(sqlite_db)
+    async with running(first.frontend(fake)):
+        fake.push(fake.text_update(OWNER, "/menu"))
+        await fake.wait_for(lambda: len(fake.sent_texts(OWNER)) == 1)
+    menu = fake.calls_to("sendMessage", chat_id=OWNER)[-1]
+    press_id = fake.last_keyboard(OWNER)[0][1]["callback_data"]
+
+    second = build_stack(sqlite_db)  # a new process: nothing kept in memory
+    async with running(second.frontend(fake)):
+        fake.push(fake.press_update(OWNER, press_id, fake.message(OWNER, menu.result["message_id"])))
+        await fake.wait_for(lambda: len(fake.sent_texts(OWNER)) == 2)
+    assert fake.sent_texts(OWNER)[-1] == "pressed 7"
+
+
+async def test_expired_button_is_explained(fake: FakeTelegram, stack: Stack) -> None:
+    message = {"message_id": 5, "chat": fake.chat(OWNER), "date": 0, "text": "old"}
+    async with running(stack.frontend(fake)):
+        fake.push(fake.press_update(OWNER, "no-such-button", message))
+        await fake.wait_for(lambda: len(fake.calls_to("answerCallbackQuery")) == 1)
+    assert fake.calls_to("answerCallbackQuery")[0].params["text"] == stack.catalog.t(
+        "buttons.expired", "en"
+    )
+
+
+async def test_press_is_answered_in_time_while_the_lane_is_busy(sqlite_db: Database) -> None:
+    fake = FakeTelegram().start()
+    try:
+        slow = ScriptedAgent(["thinking ", "slowly"], pause=0.6)
+        stack = build_stack(sqlite_db, agent=slow)
+        async with running(stack.frontend(fake, callback_deadline=0.2)):
+            fake.push(fake.text_update(OWNER, "/menu"))
+            await fake.wait_for(lambda: len(fake.sent_texts(OWNER)) == 1)
+            menu = fake.calls_to("sendMessage", chat_id=OWNER)[-1]
+            press_id = fake.last_keyboard(OWNER)[0][0]["callback_data"]
+            fake.push(fake.text_update(OWNER, "a long question"))
+            await asyncio.sleep(0.05)
+            pressed = fake.push(
+                fake.press_update(OWNER, press_id, fake.message(OWNER, menu.result["message_id"]))
+            )
+            await fake.wait_for(lambda: "pressed 42" in fake.sent_texts(OWNER), timeout=5)
+        answer = fake.calls_to("answerCallbackQuery")[0]
+        assert answer.ok
+        assert answer.at - fake.update_pushed_at[pressed] < 0.6  # before the busy lane freed
+    finally:
+        fake.stop()
+
+
+async def test_group_messages_need_a_command_mention_or_reply(
+    fake: FakeTelegram, sqlite_db: Database
+) -> None:
+    agent = ScriptedAgent(["ok"], pause=0)
+    stack = build_stack(sqlite_db, agent=agent, mode="open")
+    group = -100700
+    async with running(stack.frontend(fake)):
+        fake.push(fake.text_update(OWNER, "chatting among friends", chat_id=group, kind="group"))
+        fake.push(fake.text_update(OWNER, "/menu@some_other_bot", chat_id=group, kind="group"))
+        fake.push(fake.text_update(OWNER, "@concierge_test_bot find Dune", chat_id=group, kind="group"))
+        await fake.wait_for(lambda: len(fake.sent_texts(group)) == 1, what="mention answer")
+        bot_message = fake.message(group, fake.calls_to("sendMessage")[-1].result["message_id"])
+        fake.push(fake.text_update(OWNER, "and more?", chat_id=group, kind="group", reply_to=bot_message))
+        await fake.wait_for(lambda: len(fake.sent_texts(group)) == 2, what="reply answer")
+        fake.push(fake.text_update(OWNER, "/menu@concierge_test_bot", chat_id=group, kind="group"))
+        await fake.wait_for(lambda: len(fake.sent_texts(group)) == 3, what="command")
+        await asyncio.sleep(0.1)
+    assert fake.sent_texts(group) == ["ok", "ok", "Pick one:"]
+    replies = fake.calls_to("sendMessage", chat_id=group)
+    assert all(c.params["reply_parameters"]["message_id"] for c in replies)
+    assert bot_message["from"]["id"] == BOT_ID
+
+
+async def test_deep_link_payload_reaches_the_skill(fake: FakeTelegram, stack: Stack) -> None:
+    async with running(stack.frontend(fake)):
+        fake.push(fake.text_update(OWNER, "/start m_693134"))
+        await fake.wait_for(lambda: len(fake.sent_texts(OWNER)) == 1)
+    assert fake.sent_texts(OWNER) == ["movie card 693134"]
+
+
+async def test_commands_are_published_in_english_and_russian(
+    fake: FakeTelegram, stack: Stack
+) -> None:
+    async with running(stack.frontend(fake)):
+        pass
+    menus = fake.calls_to("setMyCommands")
+    assert all(c.ok for c in menus)
+    public = {c.params.get("language_code"): c for c in menus if "scope" not in c.params}
+    assert set(public) == {None, "ru"}
+    names = [c["command"] for c in public[None].params["commands"]]
+    assert names[:4] == ["start", "help", "cancel", "language"]
+    assert "admin_only" not in names  # admins see it in their own chat only
+    ru = {c["command"]: c["description"] for c in public["ru"].params["commands"]}
+    assert ru["help"] == stack.catalog.t("help.help", "ru")
+    owner_menus = [c for c in menus if c.params.get("scope", {}).get("chat_id") == OWNER]
+    assert any("admin_only" in str(c.params["commands"]) for c in owner_menus)

@@ -1,0 +1,77 @@
+"""Building the downloads skill for tests: real storage, real daemons, recorded notices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from concierge.core.access import Role
+from concierge.core.i18n import Catalog
+from concierge.core.messages import Reply, Text, UserRef
+from concierge.core.notify import DeliveryFailed, Notifier
+from concierge.skills.downloads.client_url import ClientConfig
+from concierge.skills.downloads.factory import default_factory
+from concierge.skills.downloads.library import LibraryIndex
+from concierge.skills.downloads.monitor import CompletionMonitor
+from concierge.skills.downloads.service import ClientPolicy, DownloadService
+from concierge.storage.credentials import CredentialStore
+from concierge.storage.db import Database
+from concierge.storage.repos import UserRecord, UserRepo
+from daemons import RunningDaemon
+
+
+@dataclass
+class Inbox:
+    """What each platform user received from the bot, and a switch to make delivery fail."""
+
+    received: dict[int, list[str]] = field(default_factory=dict)
+    failing: str | None = None
+
+    async def send_to_user(self, platform_user_id: int, reply: Reply) -> None:
+        if self.failing is not None:
+            raise DeliveryFailed(self.failing)
+        assert isinstance(reply, Text)
+        self.received.setdefault(platform_user_id, []).append(reply.text)
+
+
+@dataclass
+class Downloads:
+    db: Database
+    users: UserRepo
+    credentials: CredentialStore
+    service: DownloadService
+    monitor: CompletionMonitor
+    library: LibraryIndex
+    inbox: Inbox
+    notifier: Notifier
+    catalog: Catalog
+
+    async def user(self, platform_id: int, role: Role = Role.USER) -> UserRecord:
+        record = await self.users.upsert(UserRef("telegram", platform_id, f"u{platform_id}"), role)
+        return await self.users.set_role(record.id, role) or record
+
+    def rebuilt(self, policy: ClientPolicy | None = None) -> Downloads:
+        """The same database with every object built anew: what a restart looks like."""
+        return build(self.db, self.credentials, self.inbox, policy or self.service.policy)
+
+
+def build(
+    db: Database, credentials: CredentialStore, inbox: Inbox, policy: ClientPolicy
+) -> Downloads:
+    users = UserRepo(db)
+    notifier = Notifier(users)
+    notifier.register("telegram", inbox)
+    catalog = Catalog.load()
+    service = DownloadService(
+        db=db, credentials=credentials, factory=default_factory, policy=policy
+    )
+    monitor = CompletionMonitor(
+        db=db, service=service, users=users, notifier=notifier, catalog=catalog,
+        default_language="en",
+    )  # fmt: skip
+    return Downloads(
+        db, users, credentials, service, monitor, LibraryIndex(db), inbox, notifier, catalog
+    )
+
+
+def transmission_config(daemon: RunningDaemon) -> ClientConfig:
+    return ClientConfig("transmission", daemon.base_url, daemon.username, daemon.password)

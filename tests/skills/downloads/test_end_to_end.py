@@ -1,0 +1,172 @@
+"""Through the real dispatcher: /client, Send to my client, /downloads, completion notices."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from concierge.bootstrap import App
+from concierge.core.registry import Registry
+from concierge.skills.downloads import build
+from concierge.skills.downloads.render import SEND_ACTION, send_payload
+from concierge.skills.downloads.service import CREDENTIAL_NAME
+from daemons import RunningDaemon, make_payload, make_torrent, random_magnet
+from tests.support.app import Person, running_app
+from tests.support.fixture_server import FixtureServer, raw
+
+
+def client_url(daemon: RunningDaemon) -> str:
+    port = daemon.base_url.split(":")[2].split("/")[0]
+    return f"transmission://{daemon.username}:{daemon.password}@127.0.0.1:{port}/transmission/rpc"
+
+
+def with_downloads(app: App) -> Any:
+    """The downloads skill as bootstrap registers it (added here until bootstrap does)."""
+    if all(skill.name != "downloads" for skill in app.registry.skills):
+        skill = build(
+            app.settings, db=app.db, credentials=app.credentials, users=app.users,
+            notifier=app.notifier, catalog=app.catalog,
+        )  # fmt: skip
+        app.registry = app.dispatcher.registry = Registry([*app.registry.skills, skill])
+    return next(s for s in app.registry.skills if s.name == "downloads")
+
+
+@pytest.fixture
+async def app(tmp_path: Path, transmission_daemon: RunningDaemon) -> AsyncIterator[App]:
+    async with running_app(
+        tmp_path, torrent_client_url=client_url(transmission_daemon), access_mode="open"
+    ) as built:
+        with_downloads(built)
+        yield built
+
+
+async def torrent_card_button(app: App, person: Person, **payload: Any) -> str:
+    """What the movies skill's torrent card carries: a Send to my client button."""
+    user = await app.users.find(person.ref.platform, person.ref.id)
+    assert user is not None
+    return await app.buttons.create(
+        owner_user_id=user.id, action=SEND_ACTION, payload=send_payload(**payload)
+    )
+
+
+async def test_send_complete_notify_once_across_a_restart(
+    tmp_path: Path, transmission_daemon: RunningDaemon
+) -> None:
+    url = client_url(transmission_daemon)
+    payload = make_payload(transmission_daemon.download_dir, "End.To.End.2024.2160p.mkv")
+    torrent = make_torrent(payload)
+    # The tracker serves the .torrent over HTTP; a loopback file server stands in for it.
+    with FixtureServer({"/t/1.torrent": raw(torrent, 200, "application/x-bittorrent")}) as srv:
+        async with running_app(
+            tmp_path, torrent_client_url=url, allow_private_client_urls=True
+        ) as first:
+            with_downloads(first)
+            owner = Person(first, 1)
+            await owner.say("/start")
+            button = await torrent_card_button(
+                first, owner, name="End To End 2024", torrent_url=f"{srv.url}/t/1.torrent"
+            )
+            await owner.press(button)
+            assert "Added to your client: End.To.End.2024.2160p.mkv" in owner.outbox.all_text()
+    # the bot restarts between adding and completing
+    async with running_app(tmp_path, torrent_client_url=url) as second:
+        skill = with_downloads(second)
+        person = Person(second, 1)
+        second.notifier.register("telegram", person.outbox)
+        for _ in range(60):
+            await skill.jobs[0].run()
+            if person.outbox.sent:
+                break
+            await asyncio.sleep(0.3)
+        for _ in range(3):
+            await skill.jobs[0].run()
+        assert person.outbox.texts() == [
+            "✅ Downloaded and ready to watch: End.To.End.2024.2160p.mkv"
+        ]
+
+
+async def test_without_a_client_the_magnet_is_given_with_a_hint(app: App) -> None:
+    stranger = Person(app, 77)
+    await stranger.say("/start")
+    magnet, _ = random_magnet("Some.Film")
+    await stranger.press(await torrent_card_button(app, stranger, name="Some Film", magnet=magnet))
+    text = stranger.outbox.all_text()
+    assert magnet in text and "/client" in text
+
+
+async def test_downloads_lists_pauses_resumes_and_removes(app: App) -> None:
+    owner = Person(app, 1)
+    magnet, _ = random_magnet("Listed.Film.2020")
+    await owner.say("/start")
+    await owner.press(await torrent_card_button(app, owner, name="Listed", magnet=magnet))
+    owner.outbox.clear()
+    await owner.say("/downloads")
+    assert "Listed.Film.2020" in owner.outbox.all_text()
+    assert "▱▱▱▱▱▱▱▱▱▱ 0%" in owner.outbox.all_text()
+    await owner.press(owner.outbox.button("⏸ Pause").id)
+    assert "Paused: Listed.Film.2020" in owner.outbox.all_text()
+    for _ in range(30):  # the daemon applies the stop on its next tick
+        owner.outbox.clear()
+        await owner.say("/downloads")
+        if "paused" in owner.outbox.all_text():
+            break
+        await asyncio.sleep(0.2)
+    assert "▱▱▱▱▱▱▱▱▱▱ 0% · paused" in owner.outbox.all_text()
+    await owner.press(owner.outbox.button("▶️ Resume").id)
+    assert "Resumed: Listed.Film.2020" in owner.outbox.all_text()
+    await owner.press(owner.outbox.button("🗑 Remove").id)
+    assert "Removed from the client (files kept): Listed.Film.2020" in owner.outbox.all_text()
+    owner.outbox.clear()
+    await owner.say("/downloads")
+    assert "no downloads in progress" in owner.outbox.all_text()
+
+
+async def setup_client(person: Person, url: str, username: str, password: str) -> str:
+    person.outbox.clear()
+    await person.say("/client")
+    await person.press(person.outbox.button("Transmission").id)
+    await person.say(url)
+    await person.say(username)
+    await person.say(password)
+    return person.outbox.all_text()
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:9091", "http://169.254.169.254/latest", "http://localhost:9091"]
+)
+async def test_a_plain_user_cannot_point_a_client_at_internal_addresses(app: App, url: str) -> None:
+    user = Person(app, 55)
+    await user.say("/start")
+    shown = await setup_client(user, url, "admin", "hunter2-secret")
+    assert "never allowed" in shown or "only allowed for the owner and admins" in shown
+    assert "hunter2-secret" not in shown
+    record = await app.users.find("telegram", 55)
+    assert record is not None
+    assert await app.credentials.get(record.id, CREDENTIAL_NAME) is None
+
+
+async def test_owner_sets_up_a_local_client_tested_before_saving(
+    app: App, transmission_daemon: RunningDaemon
+) -> None:
+    owner = Person(app, 1)
+    await owner.say("/start")
+    url = transmission_daemon.base_url
+    shown = await setup_client(owner, url, transmission_daemon.username, "wrong-password")
+    assert "refused the username or password" in shown
+    record = await app.users.find("telegram", 1)
+    assert record is not None and await app.credentials.get(record.id, CREDENTIAL_NAME) is None
+    shown = await setup_client(
+        owner, url, transmission_daemon.username, transmission_daemon.password
+    )
+    assert "Connected to Transmission 3" in shown or "Connected to Transmission" in shown
+    stored = await app.credentials.get(record.id, CREDENTIAL_NAME)
+    assert stored is not None and transmission_daemon.password in stored  # decrypted read-back
+    async with app.db.session() as s:
+        from sqlalchemy import text
+
+        raw = await s.scalar(text("SELECT ciphertext FROM credentials"))
+    assert transmission_daemon.password not in str(raw)  # encrypted at rest
