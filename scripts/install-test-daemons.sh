@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Install the torrent daemons the contract tests run against (Debian packages).
+# Install the torrent daemons the contract tests run against, and rsync for nas-sync (Debian).
 # Idempotent: installs only what is missing; prints what it did or why it skipped.
 set -euo pipefail
 
-packages=(transmission-daemon qbittorrent-nox deluged deluge-web)
-binaries=(transmission-daemon qbittorrent-nox deluged deluge-web)
+packages=(transmission-daemon qbittorrent-nox deluged deluge-web rsync)
+binaries=(transmission-daemon qbittorrent-nox deluged deluge-web rsync)
 
 missing=()
 for i in "${!packages[@]}"; do

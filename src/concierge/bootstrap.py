@@ -115,7 +115,20 @@ async def build_app(settings: Settings, *, migrate: bool = True) -> App:
 
     core_commands = CoreCommands(users, notifier, catalog, settings.default_language)
     llm = llm_settings(settings)
-    skills: list[Skill] = [build_core_skill(core_commands), build_model_skill(llm, users)]
+    from concierge.skills import downloads
+
+    skills: list[Skill] = [
+        build_core_skill(core_commands),
+        build_model_skill(llm, users),
+        downloads.build(
+            settings,
+            db=db,
+            credentials=credentials,
+            users=users,
+            notifier=notifier,
+            catalog=catalog,
+        ),
+    ]
     registry = Registry(skills)
     core_commands.registry = registry
     agent = build_agent_runner(

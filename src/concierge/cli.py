@@ -130,6 +130,42 @@ def users_block(user: Annotated[str, typer.Argument(help="platform:id or #db-id"
     typer.echo(_run(lambda: decide(settings, user, "blocked")))
 
 
+@app.command("nas-sync")
+def nas_sync(
+    server_url: Annotated[
+        str, typer.Option(help="the bot's HTTP address, e.g. https://bot.example.org")
+    ],
+    library_dir: Annotated[str, typer.Option(help="NAS folder that holds Movies/ and Series/")],
+    ssh_target: Annotated[
+        str, typer.Option(help="user@seedbox; empty = a locally mounted path")
+    ] = "",
+    ssh_key: Annotated[str | None, typer.Option(help="private key for rsync over SSH")] = None,
+    known_hosts: Annotated[
+        str | None, typer.Option(help="known_hosts file (host keys are checked)")
+    ] = None,
+    once: Annotated[bool, typer.Option(help="one pass, then exit")] = False,
+    interval: Annotated[float, typer.Option(help="seconds between passes")] = 300.0,
+) -> None:
+    """Run on the NAS: copy finished seedbox downloads home, sort them, report back (SYNC_API_KEY)."""
+    from pathlib import Path
+
+    from concierge.nas_sync import NasSyncConfig, run_nas_sync
+
+    settings = _settings()
+    if settings.sync_api_key is None:
+        typer.echo("SYNC_API_KEY is not set; it must match the bot's", err=True)
+        raise typer.Exit(2)
+    config = NasSyncConfig(
+        server_url=server_url,
+        api_key=settings.sync_api_key.get_secret_value(),
+        library_dir=Path(library_dir),
+        ssh_target=ssh_target,
+        ssh_key=Path(ssh_key) if ssh_key else None,
+        known_hosts=Path(known_hosts) if known_hosts else None,
+    )
+    raise typer.Exit(_run(lambda: run_nas_sync(config, once=once, interval=interval)))
+
+
 @keys_app.command("rotate")
 def keys_rotate() -> None:
     """Re-encrypt every stored secret with the newest key (first in ENCRYPTION_KEY)."""

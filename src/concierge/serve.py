@@ -66,8 +66,12 @@ async def run_server(
             await frontend.start()
             started.append(frontend)
         await app.scheduler.start()
-        log.info("serving", host=settings.http_host, port=http.port,
-                 frontends=[type(f).__name__ for f in frontends])
+        log.info(
+            "serving",
+            host=settings.http_host,
+            port=http.port,
+            frontends=[type(f).__name__ for f in frontends],
+        )
         if on_ready is not None and http.port is not None:
             on_ready(http.port)
         await stop.wait()

@@ -35,6 +35,7 @@ from concierge.storage.db import Database
 from concierge.storage.repos import HistoryRepo, UpdateLog, UserRepo
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 
+LONG_BODY = "Paul Atreides unites with the Fremen. " * 60
 OWNER = 1001
 STRANGER = 2002
 FAST = RateLimits(
@@ -74,16 +75,23 @@ def probe_skill() -> Skill:
             await ctx.reply(f"burst {i}")
 
     async def card(ctx: Context) -> None:
-        body = ctx.inbound.args or "A *short* body."
+        kind = ctx.inbound.args
+        body = LONG_BODY if kind == "long" else "A *short* body with a [link](https://dune.example/)."
+        image = "broken" if kind == "broken" else "w500"
         await ctx.reply(
             Card(
-                title="Dune: Part Two (2024)",
+                title="Dune: Part Two (2024) *_[",
                 body=body,
-                image_url="https://image.example.org/t/p/w500/dune.jpg",
+                image_url=f"https://image.example.org/t/p/{image}/dune.jpg",
                 link="https://www.themoviedb.org/movie/693134",
                 buttons=rows(await ctx.button("Find torrents", "probe.press", {"n": 1})),
             )
         )
+
+    async def long(ctx: Context) -> None:
+        paragraph = "**Paragraph** with `code_x` and [a link](https://x.example/a_b). " * 20
+        buttons = rows(await ctx.button("More", "probe.press", {"n": 3}))
+        await ctx.reply(Text("\n\n".join([paragraph] * 8), buttons=buttons))
 
     async def file(ctx: Context) -> None:
         size = int(ctx.inbound.args or "10")
@@ -99,6 +107,7 @@ def probe_skill() -> Skill:
             Command("burst", "help.help", burst),
             Command("card", "help.help", card),
             Command("file", "help.help", file),
+            Command("long", "help.help", long),
             Command("admin_only", "help.help", menu, min_role=Role.ADMIN),
         ],
         buttons={"probe.press": press},

@@ -11,6 +11,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -19,8 +20,8 @@ from concierge.bootstrap import llm_settings
 from concierge.config import Settings
 from concierge.core.access import Role
 from concierge.core.agent import build_agent_runner
-from concierge.core.buttons import ButtonStore
 from concierge.core.builtin import CoreCommands, build_core_skill
+from concierge.core.buttons import ButtonStore
 from concierge.core.dispatch import AccessPolicy, Dispatcher
 from concierge.core.i18n import Catalog
 from concierge.core.messages import UserRef
@@ -40,8 +41,8 @@ from tests.support.fixture_server import FixtureServer
 from tests.support.movie_fixtures import APIBAY, KINOPOISK, OMDB, TMDB, TORAPI
 
 
-def movies_settings(server: FixtureServer, data_dir: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {
+def movies_settings(server: FixtureServer, data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
         "concierge_data_dir": data_dir,
         "llm_provider": "offline",
         "owner_ids": [f"{PLATFORM}:{CONSOLE_USER_ID}"],
@@ -57,7 +58,7 @@ def movies_settings(server: FixtureServer, data_dir: Path, **overrides: object) 
         "source_deadline_seconds": 1.5,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings.model_validate(values)
 
 
 @dataclass
@@ -91,7 +92,12 @@ class MoviesWorld:
         core.registry = registry
         history = HistoryRepo(db)
         agent = build_agent_runner(
-            llm=llm, registry=registry, history=history, users=users, metrics=metrics, catalog=catalog
+            llm=llm,
+            registry=registry,
+            history=history,
+            users=users,
+            metrics=metrics,
+            catalog=catalog,
         )
         dispatcher = Dispatcher(
             registry=registry,
@@ -114,7 +120,11 @@ class MoviesWorld:
         out = io.StringIO()
         user = UserRef(PLATFORM, CONSOLE_USER_ID, display_name="tester", language_code=language)
         chat = ConsoleChat(
-            self.dispatcher, self.settings.data_dir / "files", user=user, stdin=io.StringIO(), stdout=out
+            self.dispatcher,
+            self.settings.data_dir / "files",
+            user=user,
+            stdin=io.StringIO(),
+            stdout=out,
         )
         for line in lines:
             await chat.handle_line(line)

@@ -71,7 +71,9 @@ async def test_russian_request_with_inflection(world: MoviesWorld, server: Fixtu
     assert "_Dune: Part Two_" in out
     assert "Kinopoisk 8.3" in out
     assert "Режиссёр: Denis Villeneuve" in out
-    assert "1. Рекомендую: 2160p" in out and "2. Быстрее всего" in out and "3. Компактнее всего" in out
+    assert (
+        "1. Рекомендую: 2160p" in out and "2. Быстрее всего" in out and "3. Компактнее всего" in out
+    )
     # A Russian speaker gets the dubbed 4K first.
     recommended = out.split("1. Рекомендую")[1].split("2. Быстрее всего")[0]
     badges = next(line for line in recommended.splitlines() if line.startswith("🏷"))
@@ -92,7 +94,11 @@ async def test_same_info_hash_from_two_trackers_appears_once(
     world: MoviesWorld, server: FixtureServer
 ) -> None:
     out = await world.chat(["find Dune Part Two 2160p"])
-    flux = [line for line in out.splitlines() if line == "Dune.Part.Two.2024.2160p.WEB-DL.DDP5.1.Atmos.DV.HDR.H.265-FLUX"]
+    flux = [
+        line
+        for line in out.splitlines()
+        if line == "Dune.Part.Two.2024.2160p.WEB-DL.DDP5.1.Atmos.DV.HDR.H.265-FLUX"
+    ]
     assert len(flux) <= 1
     from concierge.skills.movies.store import LastResults
 
@@ -140,10 +146,14 @@ async def test_deep_link_opens_the_card(world: MoviesWorld) -> None:
     assert "━━ Dune: Part Two (2024) ━━" in out
 
 
-async def test_tmdb_down_still_searches_torrents_by_name(server: FixtureServer, tmp_path: Path) -> None:
+async def test_tmdb_down_still_searches_torrents_by_name(
+    server: FixtureServer, tmp_path: Path
+) -> None:
     server.route(f"{TMDB}/search/multi", hang(20))
     server.route(f"{TMDB}/search/movie", hang(20))
-    w = await MoviesWorld.start(movies_settings(server, tmp_path, tmdb_base_url="http://127.0.0.1:9" + TMDB))
+    w = await MoviesWorld.start(
+        movies_settings(server, tmp_path, tmdb_base_url="http://127.0.0.1:9" + TMDB)
+    )
     try:
         out = await w.chat(["find Dune Part Two 2160p"])
     finally:

@@ -129,9 +129,7 @@ class TelegramFrontend:
         self.converter = Converter(self.application.bot, self.download_limit)
         self.sender = TelegramSender(self)
         self._toast_texts = frozenset(
-            catalog.t(key, lang)
-            for key in TOAST_KEYS
-            for lang in LANGUAGES
+            catalog.t(key, lang) for key in TOAST_KEYS for lang in LANGUAGES
         )
         self._recent: OrderedDict[int, None] = OrderedDict()
         self._running = False
