@@ -100,3 +100,33 @@ def test_serve_answers_health_and_stops_cleanly_on_sigterm(tmp_path: Path) -> No
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_keys_rotate_reencrypts_stored_secrets(tmp_path: Path) -> None:
+    import asyncio
+
+    from concierge.storage.credentials import CredentialStore
+    from concierge.storage.db import Database
+    from concierge.storage.secrets import SecretBox, generate_key
+
+    key_a, key_b = generate_key(), generate_key()
+    url = f"sqlite+aiosqlite:///{tmp_path / 'concierge.db'}"
+
+    async def put() -> None:
+        db = Database(url)
+        await db.upgrade()
+        await CredentialStore(db, SecretBox([key_a])).put(1, "qbittorrent.password", "pw-1")
+        await db.close()
+
+    async def read(keys: list[str]) -> str | None:
+        db = Database(url)
+        try:
+            return await CredentialStore(db, SecretBox(keys)).get(1, "qbittorrent.password")
+        finally:
+            await db.close()
+
+    asyncio.run(put())
+    result = run(tmp_path, "keys", "rotate", ENCRYPTION_KEY=f"{key_b},{key_a}")
+    assert result.returncode == 0 and "re-encrypted 1 stored secret" in result.stdout
+    assert asyncio.run(read([key_b])) == "pw-1"
+    assert key_a not in result.stdout + result.stderr and key_b not in result.stdout + result.stderr

@@ -115,8 +115,10 @@ async def build_app(settings: Settings, *, migrate: bool = True) -> App:
 
     core_commands = CoreCommands(users, notifier, catalog, settings.default_language)
     llm = llm_settings(settings)
-    from concierge.skills import downloads
+    from concierge.skills import downloads, movies
+    from concierge.skills.downloads.render import send_button
 
+    movies_http = movies.http_factory(settings)
     skills: list[Skill] = [
         build_core_skill(core_commands),
         build_model_skill(llm, users),
@@ -127,6 +129,17 @@ async def build_app(settings: Settings, *, migrate: bool = True) -> App:
             users=users,
             notifier=notifier,
             catalog=catalog,
+        ),
+        movies.build(
+            settings,
+            db=db,
+            credentials=credentials,
+            http=movies_http,
+            torrent_buttons=[
+                lambda ctx, r: send_button(
+                    ctx, name=r.name, magnet=r.magnet, torrent_url=r.torrent_url
+                )
+            ],
         ),
     ]
     registry = Registry(skills)
@@ -162,4 +175,5 @@ async def build_app(settings: Settings, *, migrate: bool = True) -> App:
         registry=registry,
         dispatcher=dispatcher,
         scheduler=scheduler,
+        closers=[movies_http],
     )

@@ -26,6 +26,7 @@ class RecordingOutbox:
     sent: list[Reply] = field(default_factory=list)
     streams: list[RecordingStream] = field(default_factory=list)
     typing_count: int = 0
+    deleted: list[int] = field(default_factory=list)
 
     async def send(self, reply: Reply) -> None:
         self.sent.append(reply)
@@ -37,6 +38,10 @@ class RecordingOutbox:
 
     async def typing(self) -> None:
         self.typing_count += 1
+
+    async def delete(self, message_id: int) -> bool:
+        self.deleted.append(message_id)
+        return True
 
     async def send_to_user(self, platform_user_id: int, reply: Reply) -> None:
         self.sent.append(reply)

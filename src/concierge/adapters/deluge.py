@@ -12,16 +12,15 @@ import base64
 from itertools import count
 from typing import Any
 
-import httpx
 import structlog
 
+from concierge.adapters._torrent_http import http_client, one_torrent, send
 from concierge.skills.downloads.ports import (
     AddedTorrent,
     ClientAuthError,
     ClientConnectionError,
     ClientRejected,
     TorrentClientError,
-    TorrentNotFound,
     TorrentState,
     TorrentStatus,
 )
@@ -29,6 +28,7 @@ from concierge.skills.downloads.torrentfile import parse_magnet, parse_torrent
 
 log = structlog.get_logger(__name__)
 
+VENDOR = "Deluge"
 KEYS = [
     "name", "state", "progress", "total_wanted", "total_done", "download_payload_rate",
     "upload_payload_rate", "eta", "save_path", "message", "is_finished",
@@ -44,7 +44,7 @@ class DelugeClient:
         """``url`` is the web UI root, e.g. ``http://host:8112`` (a ``--base`` path is kept)."""
         self._endpoint = url.rstrip("/") + "/json"
         self._password = password
-        self._http = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+        self._http = http_client(timeout)
         self._ids = count(1)
         self._ready = False
         self._lock = asyncio.Lock()
@@ -54,12 +54,7 @@ class DelugeClient:
 
     async def _rpc(self, method: str, *params: Any) -> Any:
         body = {"method": method, "params": list(params), "id": next(self._ids)}
-        try:
-            response = await self._http.post(self._endpoint, json=body)
-        except httpx.TimeoutException as exc:
-            raise ClientConnectionError("Deluge did not answer in time") from exc
-        except httpx.HTTPError as exc:
-            raise ClientConnectionError(f"cannot reach Deluge ({type(exc).__name__})") from exc
+        response = await send(self._http, VENDOR, "POST", self._endpoint, json=body)
         if response.status_code != 200:
             raise ClientConnectionError(f"Deluge web answered HTTP {response.status_code}")
         try:
@@ -175,10 +170,7 @@ class DelugeClient:
         return await self._statuses({})
 
     async def status(self, info_hash: str) -> TorrentStatus:
-        found = await self._find(info_hash)
-        if found is None:
-            raise TorrentNotFound("Deluge has no such torrent")
-        return found
+        return one_torrent(await self._statuses({"id": [info_hash.lower()]}), VENDOR)
 
     async def pause(self, info_hash: str) -> None:
         await self.status(info_hash)

@@ -13,13 +13,13 @@ from typing import Any
 import httpx
 import structlog
 
+from concierge.adapters._torrent_http import http_client, one_torrent, send
 from concierge.skills.downloads.ports import (
     AddedTorrent,
     ClientAuthError,
     ClientConnectionError,
     ClientRejected,
     TorrentClientError,
-    TorrentNotFound,
     TorrentState,
     TorrentStatus,
 )
@@ -27,6 +27,7 @@ from concierge.skills.downloads.torrentfile import parse_magnet, parse_torrent
 
 log = structlog.get_logger(__name__)
 
+VENDOR = "qBittorrent"
 INFINITE_ETA = 8_640_000  # qBittorrent's "never" (100 days)
 _STATES = {
     "error": TorrentState.ERROR,
@@ -63,7 +64,7 @@ class QBittorrentClient:
         """``url`` is the Web UI root, e.g. ``http://host:8080`` (a sub-path is kept)."""
         self._base = url.rstrip("/") + "/api/v2"
         self._username, self._password = username, password
-        self._http = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+        self._http = http_client(timeout)
         self._logged_in = False
         self._login_lock = asyncio.Lock()
 
@@ -71,12 +72,7 @@ class QBittorrentClient:
         await self._http.aclose()
 
     async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        try:
-            return await self._http.request(method, self._base + path, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise ClientConnectionError("qBittorrent did not answer in time") from exc
-        except httpx.HTTPError as exc:
-            raise ClientConnectionError(f"cannot reach qBittorrent ({type(exc).__name__})") from exc
+        return await send(self._http, VENDOR, method, self._base + path, **kwargs)
 
     async def _login(self) -> None:
         async with self._login_lock:
@@ -177,10 +173,7 @@ class QBittorrentClient:
         return await self._info({})
 
     async def status(self, info_hash: str) -> TorrentStatus:
-        found = await self._find(info_hash)
-        if found is None:
-            raise TorrentNotFound("qBittorrent has no such torrent")
-        return found
+        return one_torrent(await self._info({"hashes": info_hash.lower()}), VENDOR)
 
     async def _act(self, paths: tuple[str, ...], info_hash: str, **extra: str) -> None:
         await self.status(info_hash)  # the API answers 200 for unknown hashes

@@ -14,13 +14,13 @@ from typing import Any
 import httpx
 import structlog
 
+from concierge.adapters._torrent_http import http_client, one_torrent, send
 from concierge.skills.downloads.ports import (
     AddedTorrent,
     ClientAuthError,
     ClientConnectionError,
     ClientRejected,
     TorrentClientError,
-    TorrentNotFound,
     TorrentState,
     TorrentStatus,
 )
@@ -28,6 +28,7 @@ from concierge.skills.downloads.torrentfile import parse_magnet, parse_torrent
 
 log = structlog.get_logger(__name__)
 
+VENDOR = "Transmission"
 SESSION_HEADER = "X-Transmission-Session-Id"
 FIELDS = [
     "hashString", "name", "status", "percentDone", "sizeWhenDone", "leftUntilDone",
@@ -56,7 +57,7 @@ class TransmissionClient:
         self._url = url
         self._session_id = ""
         auth = httpx.BasicAuth(username, password) if username or password else None
-        self._http = httpx.AsyncClient(timeout=timeout, auth=auth, follow_redirects=False)
+        self._http = http_client(timeout, auth)
 
     async def close(self) -> None:
         await self._http.aclose()
@@ -64,16 +65,8 @@ class TransmissionClient:
     async def _call(self, method: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
         body = {"method": method, "arguments": arguments or {}}
         for _attempt in range(3):
-            try:
-                response = await self._http.post(
-                    self._url, json=body, headers={SESSION_HEADER: self._session_id}
-                )
-            except httpx.TimeoutException as exc:
-                raise ClientConnectionError("Transmission did not answer in time") from exc
-            except httpx.HTTPError as exc:
-                raise ClientConnectionError(
-                    f"cannot reach Transmission ({type(exc).__name__})"
-                ) from exc
+            headers = {SESSION_HEADER: self._session_id}
+            response = await send(self._http, VENDOR, "POST", self._url, json=body, headers=headers)
             if response.status_code == 409 and SESSION_HEADER in response.headers:
                 self._session_id = response.headers[SESSION_HEADER]
                 continue
@@ -151,10 +144,7 @@ class TransmissionClient:
         return await self._get(None)
 
     async def status(self, info_hash: str) -> TorrentStatus:
-        found = await self._get([info_hash.lower()])
-        if not found:
-            raise TorrentNotFound("Transmission has no such torrent")
-        return found[0]
+        return one_torrent(await self._get([info_hash.lower()]), VENDOR)
 
     async def _act(self, method: str, info_hash: str, **extra: Any) -> None:
         await self.status(info_hash)  # unknown ids are silently ignored by the daemon

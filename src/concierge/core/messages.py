@@ -156,6 +156,10 @@ class Outbox(Protocol):
 
     async def typing(self) -> None: ...
 
+    async def delete(self, message_id: int) -> bool:
+        """Remove the user's message (e.g. one holding a password); False if impossible."""
+        ...
+
 
 def rows(*buttons: Button | None, per_row: int = 1) -> ButtonRows:
     """Lay out buttons ``per_row`` to a row, skipping ``None``."""

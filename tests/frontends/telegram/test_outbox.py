@@ -132,8 +132,8 @@ async def test_blocked_user_is_marked_unreachable(fake: FakeTelegram, sqlite_db:
             pass
         else:
             raise AssertionError("a blocked user must be reported unreachable")
-    # one refused reply (and at most the error notice), never retried in a loop
-    assert blocked_calls <= 2
+    # one refused reply; the error notice and retries are not even attempted
+    assert blocked_calls == 1
     assert len([c for c in fake.calls_to() if c.status == 403]) == blocked_calls + 1
 
 

@@ -72,6 +72,10 @@ class ConsoleOutbox:
     async def typing(self) -> None:
         return None
 
+    async def delete(self, message_id: int) -> bool:
+        """A terminal can't take back what was typed; callers tell the user instead."""
+        return False
+
     async def send_to_user(self, platform_user_id: int, reply: Reply) -> None:
         """Bot-initiated messages (notices) for the local user."""
         await self.send(reply)

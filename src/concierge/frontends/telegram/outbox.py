@@ -129,6 +129,7 @@ class TelegramOutbox:
         self._reply_to = reply_to
         self._callback = callback
         self._typing_sent = -1e9
+        self._unreachable = False
         self._streams: list[TelegramStream] = []
 
     # --- Outbox protocol ---------------------------------------------------------
@@ -187,6 +188,8 @@ class TelegramOutbox:
 
     async def call(self, make: Callable[[int], Awaitable[T]]) -> T:
         """Run one Bot API call for this chat, following a group's migration once."""
+        if self._unreachable:
+            raise RecipientUnreachable(f"telegram chat {self.chat_id} blocked the bot")
         try:
             try:
                 return await make(self.chat_id)
@@ -195,6 +198,7 @@ class TelegramOutbox:
                 self.chat_id = int(exc.new_chat_id)
                 return await make(self.chat_id)
         except Forbidden as exc:
+            self._unreachable = True
             if self.private:
                 await self.delivery.on_unreachable(self.chat_id)
             raise RecipientUnreachable(f"telegram chat {self.chat_id}: {exc.message}") from exc
