@@ -4,7 +4,9 @@ Four local fake sources (apibay-shaped JSON) answer after a set latency and a
 fifth hangs; the search runs them concurrently with a per-source deadline.
 Prints: the fan-out latency vs the sum of the answering sources' latencies (what
 a sequential search would cost), the latency of the same search answered from
-the HTTP cache, and the time to parse and rank 500 release names.
+the HTTP cache, the time to parse and rank 500 release names, and how long the
+event loop stalls meanwhile: ranked on the loop vs on a worker thread
+(``rank_off_loop``, used for lists over ``OFF_LOOP_NAMES`` names).
 
 Run: uv run python bench/search_fanout.py
 """
@@ -16,6 +18,7 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +29,14 @@ from tests.support.fixture_server import FixtureServer, hang, json_response  # n
 from concierge.adapters.apibay import ApibaySource  # noqa: E402
 from concierge.adapters.http import HttpFactory  # noqa: E402
 from concierge.skills.movies.domain import TorrentQuery, TorrentResult  # noqa: E402
-from concierge.skills.movies.ranking import Preferences, pick_three, rank  # noqa: E402
+from concierge.skills.movies.ranking import (  # noqa: E402
+    OFF_LOOP_NAMES,
+    Preferences,
+    RankedTorrent,
+    pick_three,
+    rank,
+    rank_off_loop,
+)
 from concierge.skills.movies.releases import parse_release  # noqa: E402
 from concierge.skills.movies.search import FanOut  # noqa: E402
 
@@ -54,6 +64,29 @@ def _rows(names: list[str], offset: int) -> list[dict[str, str]]:
         }
         for i, name in enumerate(names)
     ]
+
+
+async def stalled(work: Callable[[], Awaitable[list[RankedTorrent]]]) -> tuple[float, float]:
+    """(seconds ``work`` took, longest gap between 1 ms heartbeats of the event loop)."""
+    done = False
+    worst = 0.0
+
+    async def heartbeat() -> None:
+        nonlocal worst
+        last = time.perf_counter()
+        while not done:
+            await asyncio.sleep(0.001)
+            now = time.perf_counter()
+            worst, last = max(worst, now - last), now
+
+    beating = asyncio.create_task(heartbeat())
+    await asyncio.sleep(0.01)
+    started = time.perf_counter()
+    await work()
+    elapsed = time.perf_counter() - started
+    done = True
+    await beating
+    return elapsed, worst
 
 
 async def main() -> None:
@@ -118,6 +151,28 @@ async def main() -> None:
     started = time.perf_counter()
     rank(results, Preferences(quality=1080, audio_language="ru"))
     print(f"rank 500 already-parsed names: {(time.perf_counter() - started) * 1000:.1f} ms")
+
+    prefs = Preferences(quality=1080, audio_language="ru")
+
+    async def on_loop() -> list[RankedTorrent]:
+        return rank(results, prefs)
+
+    parse_release.cache_clear()
+    inline, inline_stall = await stalled(on_loop)
+    parse_release.cache_clear()
+    threaded, threaded_stall = await stalled(lambda: rank_off_loop(results, prefs))
+    print(
+        f"parse + rank 500 names on the loop:       {inline * 1000:.0f} ms, "
+        f"loop stalled {inline_stall * 1000:.1f} ms"
+    )
+    print(
+        f"parse + rank 500 names on a thread (>{OFF_LOOP_NAMES}): {threaded * 1000:.0f} ms, "
+        f"loop stalled {threaded_stall * 1000:.1f} ms"
+    )
+    print(
+        f"ratio loop stall thread/loop: {threaded_stall / inline_stall:.3f}; "
+        f"ratio wall time thread/loop: {threaded / inline:.2f} (1 ms heartbeat competing)"
+    )
 
 
 if __name__ == "__main__":

@@ -253,7 +253,7 @@ async def test_a_hanging_dependency_is_cut_off_by_the_check_timeout(
             "auto",
             {"anthropic_api_key": "sk-ant-x"},
             True,
-            "anthropic, model claude-sonnet-4-5, key configured",
+            "anthropic, model claude-sonnet-4-6, key configured",
         ),
         ("auto", {"openai_api_key": "sk-x"}, True, "openai, model gpt-4.1-mini, key configured"),
         (

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qsl
 
 import pytest
-from starlette.requests import Request
-from starlette.responses import Response
 
 from concierge.adapters.http import AuthFailed, Blocked, CaptchaRequired, HttpFactory
 from concierge.adapters.rutracker import (
@@ -18,13 +15,12 @@ from concierge.adapters.rutracker import (
     RutrackerSource,
 )
 from concierge.skills.movies.domain import TorrentQuery
-from tests.support.fixture_server import FixtureServer, Handler
-from tests.support.movie_fixtures import FIXTURES, RUTRACKER, html_file
+from tests.support.fixture_server import FixtureServer
+from tests.support.movie_fixtures import FIXTURES, RUTRACKER, TORRENT, FakeTracker, html_file
 
 DUNE = TorrentQuery(
     title="Дюна", original_title="Dune: Part Two", year=2024, kind="movie", user_id=7
 )
-TORRENT = b"d8:announce30:http://bt.t-ru.org/ann?magnet4:infod4:name4:dunee"
 
 
 class MemoryCredentials:
@@ -41,62 +37,10 @@ class MemoryCredentials:
         self.values.pop((user_id, name), None)
 
 
-class FakeTracker:
-    """Accepts one account, issues sessions, and can be told to ask for a captcha."""
-
-    def __init__(self) -> None:
-        self.valid_sessions: set[str] = set()
-        self.captcha = False
-        self.logins = 0
-
-    def login(self) -> Handler:
-        async def handle(request: Request) -> Response:
-            form = dict(parse_qsl((await request.body()).decode("ascii"), encoding="cp1251"))
-            if self.captcha:
-                return await html_file("rutracker/login_captcha.html")(request)
-            if form.get("login_username") == "кино_фан" and form.get("login_password") == "pass":
-                self.logins += 1
-                session = f"session-{self.logins}"
-                self.valid_sessions.add(session)
-                return Response(
-                    b"",
-                    302,
-                    headers={
-                        "Location": "index.php",
-                        "Set-Cookie": f"bb_session={session}; path=/forum/; HttpOnly",
-                    },
-                )
-            return await html_file("rutracker/login_form.html")(request)
-
-        return handle
-
-    def page(self, fixture: str) -> Handler:
-        async def handle(request: Request) -> Response:
-            if request.cookies.get("bb_session") not in self.valid_sessions:
-                return await html_file("rutracker/login_form.html")(request)
-            return await html_file(fixture)(request)
-
-        return handle
-
-    def torrent(self) -> Handler:
-        async def handle(request: Request) -> Response:
-            if request.cookies.get("bb_session") not in self.valid_sessions:
-                return await html_file("rutracker/login_form.html")(request)
-            return Response(TORRENT, media_type="application/x-bittorrent")
-
-        return handle
-
-
 @pytest.fixture
 def tracker() -> Iterator[tuple[FakeTracker, FixtureServer]]:
     fake = FakeTracker()
-    routes = {
-        f"{RUTRACKER}/forum/login.php": fake.login(),
-        f"{RUTRACKER}/forum/tracker.php": fake.page("rutracker/search.html"),
-        f"{RUTRACKER}/forum/viewtopic.php": fake.page("rutracker/topic_6522121.html"),
-        f"{RUTRACKER}/forum/dl.php": fake.torrent(),
-    }
-    with FixtureServer(routes) as srv:
+    with FixtureServer(fake.routes()) as srv:
         yield fake, srv
 
 

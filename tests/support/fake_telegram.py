@@ -137,6 +137,7 @@ class FakeTelegram:
 
     def start(self) -> FakeTelegram:
         sock = socket.socket()
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
         app = Starlette(
@@ -200,9 +201,15 @@ class FakeTelegram:
     def add_file(self, file_id: str, data: bytes) -> None:
         self.files[file_id] = data
 
+    def _remember(self, update: dict[str, Any]) -> None:
+        message = update.get("message")
+        if message is not None:
+            self._messages[(message["chat"]["id"], message["message_id"])] = message
+
     def push(self, update: dict[str, Any]) -> int:
         """Deliver an update: to the webhook when one is set, else to getUpdates."""
         with self._lock:
+            self._remember(update)
             update_id = update.setdefault("update_id", next(self._update_ids))
             self.update_pushed_at[update_id] = time.perf_counter()
             if self.webhook is None:
@@ -219,6 +226,7 @@ class FakeTelegram:
         now = time.perf_counter()
         with self._lock:
             for update in updates:
+                self._remember(update)
                 update_id = update.setdefault("update_id", next(self._update_ids))
                 self.update_pushed_at[update_id] = now
                 self._updates.append(update)
@@ -273,9 +281,9 @@ class FakeTelegram:
         raise AssertionError(f"no keyboard was sent to chat {chat_id}")
 
     async def wait_for(
-        self, predicate: Callable[[], bool], timeout: float = 10.0, what: str = "condition"
+        self, predicate: Callable[[], bool], seconds: float = 10.0, what: str = "condition"
     ) -> None:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + seconds
         while not predicate():
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out waiting for {what}; calls: {self.summary()}")
@@ -539,8 +547,13 @@ class FakeTelegram:
 
     def _m_deleteMessage(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         chat_id = _require_chat(params)
-        if self._messages.pop((chat_id, int(params.get("message_id") or 0)), None) is None:
+        key = (chat_id, int(params.get("message_id") or 0))
+        message = self._messages.get(key)
+        if message is None:
             raise BadRequest("Bad Request: message to delete not found")
+        if chat_id < 0 and message["from"]["id"] != BOT_ID:  # the bot is no group admin here
+            raise BadRequest("Bad Request: message can't be deleted for everyone")
+        del self._messages[key]
         return True
 
     def _media(self, method: str, params: dict[str, Any], files: dict[str, bytes]) -> Any:
@@ -650,7 +663,8 @@ async def _parse(request: Request) -> tuple[dict[str, Any], dict[str, bytes]]:
         message = BytesParser(policy=HTTP).parsebytes(head + body)
         for part in message.iter_parts():
             name = part.get_param("name", header="content-disposition")
-            payload = part.get_payload(decode=True) or b""
+            payload = part.get_payload(decode=True)
+            payload = payload if isinstance(payload, bytes) else b""
             if part.get_filename() is not None:
                 files[str(name)] = payload
             else:

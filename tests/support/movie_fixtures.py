@@ -13,6 +13,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -84,6 +85,69 @@ def html_file(relative: str, charset: str = "windows-1251", status: int = 200) -
         return Response(body, status_code=status, media_type=f"text/html; charset={charset}")
 
     return handle
+
+
+# The one RuTracker account ``FakeTracker`` accepts, and the .torrent it hands over.
+ACCOUNT = ("кино_фан", "pass")
+TORRENT = b"d8:announce30:http://bt.t-ru.org/ann?magnet4:infod4:name4:dunee"
+
+
+class FakeTracker:
+    """RuTracker's login: accepts ``ACCOUNT`` only, issues sessions, can demand a captcha.
+
+    A wrong login gets the login form again, as the real ``login.php`` answers.
+    """
+
+    def __init__(self) -> None:
+        self.valid_sessions: set[str] = set()
+        self.captcha = False
+        self.logins = 0
+
+    def login(self) -> Handler:
+        async def handle(request: Request) -> Response:
+            form = dict(parse_qsl((await request.body()).decode("ascii"), encoding="cp1251"))
+            if self.captcha:
+                return await html_file("rutracker/login_captcha.html")(request)
+            if (form.get("login_username"), form.get("login_password")) == ACCOUNT:
+                self.logins += 1
+                session = f"session-{self.logins}"
+                self.valid_sessions.add(session)
+                return Response(
+                    b"",
+                    302,
+                    headers={
+                        "Location": "index.php",
+                        "Set-Cookie": f"bb_session={session}; path=/forum/; HttpOnly",
+                    },
+                )
+            return await html_file("rutracker/login_form.html")(request)
+
+        return handle
+
+    def page(self, fixture: str) -> Handler:
+        async def handle(request: Request) -> Response:
+            if request.cookies.get("bb_session") not in self.valid_sessions:
+                return await html_file("rutracker/login_form.html")(request)
+            return await html_file(fixture)(request)
+
+        return handle
+
+    def routes(self) -> dict[str, Handler]:
+        """Login, search, topic and .torrent download under ``RUTRACKER``."""
+        return {
+            f"{RUTRACKER}/forum/login.php": self.login(),
+            f"{RUTRACKER}/forum/tracker.php": self.page("rutracker/search.html"),
+            f"{RUTRACKER}/forum/viewtopic.php": self.page("rutracker/topic_6522121.html"),
+            f"{RUTRACKER}/forum/dl.php": self.torrent(),
+        }
+
+    def torrent(self) -> Handler:
+        async def handle(request: Request) -> Response:
+            if request.cookies.get("bb_session") not in self.valid_sessions:
+                return await html_file("rutracker/login_form.html")(request)
+            return Response(TORRENT, media_type="application/x-bittorrent")
+
+        return handle
 
 
 def movie_routes() -> dict[str, Handler]:

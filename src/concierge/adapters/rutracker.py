@@ -60,7 +60,7 @@ def _has_captcha(html: str) -> bool:
 
 
 class RutrackerSource:
-    """``TorrentSource`` (and ``TorrentFileSource``) over rutracker.org pages."""
+    """``TorrentSource``, ``TorrentFileSource`` and ``TrackerAccounts`` over rutracker.org."""
 
     name = "rutracker"
 
@@ -113,6 +113,23 @@ class RutrackerSource:
         if _has_captcha(page):
             raise CaptchaRequired(self.name, "login asks for a captcha; log in once in a browser")
         raise AuthFailed(self.name, "login rejected")
+
+    async def username(self, user_id: int) -> str | None:
+        """The user's own stored RuTracker login, if any (the operator's is not shown)."""
+        if await self._credentials.get(user_id, PASSWORD_KEY) is None:
+            return None
+        return await self._credentials.get(user_id, USERNAME_KEY)
+
+    async def sign_in(self, user_id: int, username: str, password: str) -> None:
+        """Log in with these credentials; store them (and the session) only if it worked."""
+        await self._login(user_id, username, password)
+        await self._credentials.put(user_id, USERNAME_KEY, username)
+        await self._credentials.put(user_id, PASSWORD_KEY, password)
+
+    async def sign_out(self, user_id: int) -> None:
+        for key in (USERNAME_KEY, PASSWORD_KEY, SESSION_KEY):
+            await self._credentials.delete(user_id, key)
+        log.info("rutracker_signed_out", owner=user_id)
 
     def _check_page(self, response: httpx.Response, page: str) -> None:
         if response.status_code == 403 or (

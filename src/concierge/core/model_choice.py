@@ -13,18 +13,16 @@ from typing import TYPE_CHECKING, Any, cast
 import structlog
 from pydantic import SecretStr
 from pydantic_ai.models import Model
-from pydantic_ai.models.anthropic import AnthropicModel, AnthropicModelSettings
-from pydantic_ai.models.openai import OpenAIChatModel, OpenAIChatModelSettings
-from pydantic_ai.providers.anthropic import AnthropicProvider
-from pydantic_ai.providers.openai import OpenAIProvider
 from pydantic_ai.settings import ModelSettings
 
 from concierge.core.messages import Button, ButtonRows, Text
 from concierge.core.skill import Command, Context, Skill
 from concierge.storage.repos import UserRepo
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the vendor SDKs take ~1.7 s to import: only when a provider is used
     from openai.types.shared import ReasoningEffort
+    from pydantic_ai.providers.anthropic import AnthropicProvider
+    from pydantic_ai.providers.openai import OpenAIProvider
     from pydantic_ai.settings import ThinkingLevel
 
 log = structlog.get_logger(__name__)
@@ -82,6 +80,9 @@ def model_settings(
     provider: str, profile: dict[str, Any], thinking: str, timeout: float
 ) -> ModelSettings:
     """Request settings: timeouts, Anthropic prompt caching, thinking where supported."""
+    from pydantic_ai.models.anthropic import AnthropicModelSettings
+    from pydantic_ai.models.openai import OpenAIChatModelSettings
+
     attempt_timeout = min(60.0, timeout)
     level = thinking_level(thinking)
     supports = bool(profile.get("supports_thinking"))
@@ -181,11 +182,15 @@ class LanguageModels:
     def _build(self, choice: ModelChoice, level: str) -> Model:
         timeout = self.llm.request_timeout
         if choice.provider == ANTHROPIC:
+            from pydantic_ai.models.anthropic import AnthropicModel
+
             provider = self._anthropic()
             bare = AnthropicModel(choice.name, provider=provider)
             settings = model_settings(ANTHROPIC, dict(bare.profile), level, timeout)
             return AnthropicModel(choice.name, provider=provider, settings=settings)
         if choice.provider in (OPENAI, OPENAI_COMPATIBLE):
+            from pydantic_ai.models.openai import OpenAIChatModel
+
             openai_provider = self._openai()
             bare_openai = OpenAIChatModel(choice.name, provider=openai_provider)
             settings = model_settings(OPENAI, dict(bare_openai.profile), level, timeout)
@@ -193,6 +198,8 @@ class LanguageModels:
         raise ValueError(f"no provider model for {choice.id!r}")
 
     def _anthropic(self) -> AnthropicProvider:
+        from pydantic_ai.providers.anthropic import AnthropicProvider
+
         cached = self._providers.get(ANTHROPIC)
         if isinstance(cached, AnthropicProvider):
             return cached
@@ -206,6 +213,8 @@ class LanguageModels:
         return provider
 
     def _openai(self) -> OpenAIProvider:
+        from pydantic_ai.providers.openai import OpenAIProvider
+
         cached = self._providers.get(OPENAI)
         if isinstance(cached, OpenAIProvider):
             return cached

@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from tests.support.fake_telegram import TOKEN, FakeTelegram
 
 from concierge.core.access import Role
 from concierge.core.agent import build_agent_runner
-from concierge.core.buttons import ButtonStore
 from concierge.core.builtin import CoreCommands, build_core_skill
+from concierge.core.buttons import ButtonStore
 from concierge.core.dispatch import AccessPolicy, AgentRunner, Dispatcher
 from concierge.core.i18n import Catalog
 from concierge.core.messages import Card, File, Text, rows
@@ -33,14 +34,11 @@ from concierge.frontends.telegram.app import TelegramFrontend
 from concierge.frontends.telegram.ratelimit import RateLimits
 from concierge.storage.db import Database
 from concierge.storage.repos import HistoryRepo, UpdateLog, UserRepo
-from tests.support.fake_telegram import TOKEN, FakeTelegram
 
 LONG_BODY = "Paul Atreides unites with the Fremen. " * 60
 OWNER = 1001
 STRANGER = 2002
-FAST = RateLimits(
-    overall_per_second=0, group_per_minute=0, chat_per_second=0, backoff_seconds=0.01
-)
+FAST = RateLimits(overall_per_second=0, group_per_minute=0, chat_per_second=0, backoff_seconds=0.01)
 
 
 class ScriptedAgent:
@@ -76,7 +74,9 @@ def probe_skill() -> Skill:
 
     async def card(ctx: Context) -> None:
         kind = ctx.inbound.args
-        body = LONG_BODY if kind == "long" else "A *short* body with a [link](https://dune.example/)."
+        body = (
+            LONG_BODY if kind == "long" else "A *short* body with a [link](https://dune.example/)."
+        )
         image = "broken" if kind == "broken" else "w500"
         await ctx.reply(
             Card(
@@ -97,6 +97,10 @@ def probe_skill() -> Skill:
         size = int(ctx.inbound.args or "10")
         await ctx.reply(File("report.txt", b"x" * size, caption="Your *report*"))
 
+    async def forget(ctx: Context) -> None:
+        assert ctx.inbound.message_id is not None
+        await ctx.reply(f"deleted: {await ctx.outbox.delete(ctx.inbound.message_id)}")
+
     async def movie(ctx: Context, tmdb_id: str) -> None:
         await ctx.reply(f"movie card {tmdb_id}")
 
@@ -108,6 +112,7 @@ def probe_skill() -> Skill:
             Command("card", "help.help", card),
             Command("file", "help.help", file),
             Command("long", "help.help", long),
+            Command("forget", "help.help", forget),
             Command("admin_only", "help.help", menu, min_role=Role.ADMIN),
         ],
         buttons={"probe.press": press},

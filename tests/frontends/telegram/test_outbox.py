@@ -6,11 +6,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import structlog
-
-from concierge.core.messages import Text
-from concierge.core.notify import RecipientUnreachable
-from concierge.storage.db import Database
-from concierge.storage.repos import UserRecord
 from tests.frontends.telegram.conftest import (
     LONG_BODY,
     OWNER,
@@ -21,11 +16,18 @@ from tests.frontends.telegram.conftest import (
 )
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 
+from concierge.core.messages import Text
+from concierge.core.notify import RecipientUnreachable
+from concierge.storage.db import Database
+from concierge.storage.repos import UserRecord
+
 
 async def test_long_text_is_split_into_valid_messages(fake: FakeTelegram, stack: Stack) -> None:
     async with running(stack.frontend(fake)):
         fake.push(fake.text_update(OWNER, "/long"))
-        await fake.wait_for(lambda: "reply_markup" in str(fake.calls_to("sendMessage")), what="last")
+        await fake.wait_for(
+            lambda: "reply_markup" in str(fake.calls_to("sendMessage")), what="last"
+        )
     sent = fake.calls_to("sendMessage", chat_id=OWNER)
     assert all(c.ok for c in sent)  # the fake checked length and every entity
     assert len(sent) >= 2 and all(len(c.params["text"]) <= 4096 for c in sent)
@@ -46,7 +48,12 @@ async def test_card_is_a_photo_with_caption_and_buttons(fake: FakeTelegram, stac
     assert photo.params["photo"] == "https://image.example.org/t/p/w500/dune.jpg"
     assert photo.params["caption"].startswith("Dune: Part Two (2024) *_[\n\nA short body")
     entities = photo.params["caption_entities"]
-    title = {"type": "text_link", "offset": 0, "length": 25, "url": "https://www.themoviedb.org/movie/693134"}
+    title = {
+        "type": "text_link",
+        "offset": 0,
+        "length": 25,
+        "url": "https://www.themoviedb.org/movie/693134",
+    }
     assert title in entities
     assert {"bold", "italic", "text_link"} <= {e["type"] for e in entities}
     button = photo.params["reply_markup"]["inline_keyboard"][0][0]
@@ -111,6 +118,21 @@ async def eventually(
             return record
         await asyncio.sleep(0.02)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_user_message_with_a_secret_can_be_deleted(
+    fake: FakeTelegram, sqlite_db: Database
+) -> None:
+    stack = build_stack(sqlite_db, mode="open")
+    group = -100800
+    async with running(stack.frontend(fake)):
+        private_id = fake.push(fake.text_update(OWNER, "/forget"))
+        await fake.wait_for(lambda: len(fake.sent_texts(OWNER)) == 1)
+        fake.push(fake.text_update(OWNER, "/forget", chat_id=group, kind="supergroup"))
+        await fake.wait_for(lambda: len(fake.sent_texts(group)) == 1)
+    assert fake.sent_texts(OWNER) == ["deleted: True"]
+    assert fake.sent_texts(group) == ["deleted: False"]  # no admin right in that group
+    assert private_id > 0 and [c.status for c in fake.calls_to("deleteMessage")] == [200, 400]
 
 
 async def test_blocked_user_is_marked_unreachable(fake: FakeTelegram, sqlite_db: Database) -> None:

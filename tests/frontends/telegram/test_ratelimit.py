@@ -6,11 +6,12 @@ import asyncio
 import time
 from typing import Any
 
+import pytest
 from telegram.error import BadRequest, RetryAfter
-
-from concierge.frontends.telegram.ratelimit import RateLimits, TelegramRateLimiter
 from tests.frontends.telegram.conftest import OWNER, Stack, running
 from tests.support.fake_telegram import FakeTelegram
+
+from concierge.frontends.telegram.ratelimit import RateLimits, TelegramRateLimiter
 
 
 async def test_burst_of_60_replies_survives_429s_in_order(fake: FakeTelegram, stack: Stack) -> None:
@@ -20,7 +21,7 @@ async def test_burst_of_60_replies_survives_429s_in_order(fake: FakeTelegram, st
     started = time.monotonic()
     async with running(stack.frontend(fake)):
         fake.push(fake.text_update(OWNER, "/burst 60"))
-        await fake.wait_for(lambda: len(fake.sent_texts(OWNER)) == 60, timeout=20, what="burst")
+        await fake.wait_for(lambda: len(fake.sent_texts(OWNER)) == 60, seconds=20, what="burst")
     assert fake.sent_texts(OWNER) == [f"burst {i}" for i in range(60)]
     refused = [c for c in fake.calls_to("sendMessage") if not c.ok]
     assert [c.status for c in refused] == [429, 429, 429, 502]
@@ -48,15 +49,22 @@ class Clock:
         return call
 
 
-async def send(limiter: TelegramRateLimiter, clock: Clock, chat: int, method: str = "sendMessage") -> None:
+async def send(
+    limiter: TelegramRateLimiter, clock: Clock, chat: int, method: str = "sendMessage"
+) -> None:
     await limiter.process_request(clock.callback(chat), (), {}, method, {"chat_id": chat}, None)
 
 
 async def test_one_chat_is_paced_and_others_are_not_held_up() -> None:
-    limiter = TelegramRateLimiter(RateLimits(chat_per_second=20, chat_burst=1, overall_per_second=0))
+    limiter = TelegramRateLimiter(
+        RateLimits(chat_per_second=20, chat_burst=1, overall_per_second=0)
+    )
     clock = Clock()
     started = time.monotonic()
-    await asyncio.gather(*(send(limiter, clock, 1) for _ in range(6)), *(send(limiter, clock, c) for c in range(2, 7)))
+    await asyncio.gather(
+        *(send(limiter, clock, 1) for _ in range(6)),
+        *(send(limiter, clock, c) for c in range(2, 7)),
+    )
     one_chat = [at for chat, at in clock.calls if chat == 1]
     others = [at for chat, at in clock.calls if chat != 1]
     assert one_chat[-1] - started >= 0.2  # 6 messages at 20/s with no burst: ≥ 5 gaps of 50 ms
@@ -101,8 +109,6 @@ async def test_bad_requests_are_not_retried() -> None:
         attempts += 1
         raise BadRequest("Bad Request: message text is empty")
 
-    try:
+    with pytest.raises(BadRequest):
         await limiter.process_request(refused, (), {}, "sendMessage", {"chat_id": 5}, None)
-    except BadRequest:
-        pass
     assert attempts == 1

@@ -10,11 +10,11 @@ from contextlib import asynccontextmanager
 import uvicorn
 from pydantic import SecretStr
 from starlette.applications import Starlette
+from tests.frontends.telegram.conftest import OWNER, Stack, build_stack, running
+from tests.support.fake_telegram import FakeTelegram
 
 from concierge.frontends.telegram.app import TelegramFrontend
 from concierge.storage.db import Database
-from tests.frontends.telegram.conftest import OWNER, Stack, build_stack, running
-from tests.support.fake_telegram import FakeTelegram
 
 
 class _Dispatching:
@@ -33,6 +33,7 @@ async def webhook_bot(
 ) -> AsyncIterator[TelegramFrontend]:
     holder: dict[str, Starlette] = {}
     sock = socket.socket()
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     frontend = stack.frontend(
@@ -46,7 +47,7 @@ async def webhook_bot(
     )
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        while not server.started:
+        while not server.started:  # noqa: ASYNC110 (uvicorn only exposes a flag)
             await asyncio.sleep(0.01)
         async with running(frontend):
             yield frontend

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from concierge.bootstrap import App
 from concierge.core.access import Role
 from concierge.core.i18n import Catalog
 from concierge.core.messages import Reply, Text, UserRef
@@ -12,11 +14,13 @@ from concierge.skills.downloads.client_url import ClientConfig
 from concierge.skills.downloads.factory import default_factory
 from concierge.skills.downloads.library import LibraryIndex
 from concierge.skills.downloads.monitor import CompletionMonitor
+from concierge.skills.downloads.render import SEND_ACTION, send_payload
 from concierge.skills.downloads.service import ClientPolicy, DownloadService
 from concierge.storage.credentials import CredentialStore
 from concierge.storage.db import Database
 from concierge.storage.repos import UserRecord, UserRepo
 from daemons import RunningDaemon
+from tests.support.app import Person
 
 
 @dataclass
@@ -75,3 +79,18 @@ def build(
 
 def transmission_config(daemon: RunningDaemon) -> ClientConfig:
     return ClientConfig("transmission", daemon.base_url, daemon.username, daemon.password)
+
+
+def client_url(daemon: RunningDaemon) -> str:
+    """TORRENT_CLIENT_URL for the operator's client: the test's Transmission daemon."""
+    port = daemon.base_url.split(":")[2].split("/")[0]
+    return f"transmission://{daemon.username}:{daemon.password}@127.0.0.1:{port}/transmission/rpc"
+
+
+async def torrent_card_button(app: App, person: Person, **payload: Any) -> str:
+    """What the movies skill's torrent card carries: a Send to my client button."""
+    user = await app.users.find(person.ref.platform, person.ref.id)
+    assert user is not None
+    return await app.buttons.create(
+        owner_user_id=user.id, action=SEND_ACTION, payload=send_payload(**payload)
+    )

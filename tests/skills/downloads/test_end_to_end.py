@@ -3,54 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from concierge.bootstrap import App
-from concierge.core.registry import Registry
-from concierge.skills.downloads import build
-from concierge.skills.downloads.render import SEND_ACTION, send_payload
+from concierge.core.skill import Skill
 from concierge.skills.downloads.service import CREDENTIAL_NAME
 from daemons import RunningDaemon, make_payload, make_torrent, random_magnet
+from tests.skills.downloads.support import client_url, torrent_card_button
 from tests.support.app import Person, running_app
 from tests.support.fixture_server import FixtureServer, raw
+from tests.support.outbox import RecordingOutbox
 
 
-def client_url(daemon: RunningDaemon) -> str:
-    port = daemon.base_url.split(":")[2].split("/")[0]
-    return f"transmission://{daemon.username}:{daemon.password}@127.0.0.1:{port}/transmission/rpc"
-
-
-def with_downloads(app: App) -> Any:
-    """The downloads skill as bootstrap registers it (added here until bootstrap does)."""
-    if all(skill.name != "downloads" for skill in app.registry.skills):
-        skill = build(
-            app.settings, db=app.db, credentials=app.credentials, users=app.users,
-            notifier=app.notifier, catalog=app.catalog,
-        )  # fmt: skip
-        app.registry = app.dispatcher.registry = Registry([*app.registry.skills, skill])
+def with_downloads(app: App) -> Skill:
+    """The downloads skill as bootstrap registered it."""
     return next(s for s in app.registry.skills if s.name == "downloads")
-
-
-@pytest.fixture
-async def app(tmp_path: Path, transmission_daemon: RunningDaemon) -> AsyncIterator[App]:
-    async with running_app(
-        tmp_path, torrent_client_url=client_url(transmission_daemon), access_mode="open"
-    ) as built:
-        with_downloads(built)
-        yield built
-
-
-async def torrent_card_button(app: App, person: Person, **payload: Any) -> str:
-    """What the movies skill's torrent card carries: a Send to my client button."""
-    user = await app.users.find(person.ref.platform, person.ref.id)
-    assert user is not None
-    return await app.buttons.create(
-        owner_user_id=user.id, action=SEND_ACTION, payload=send_payload(**payload)
-    )
 
 
 async def test_send_complete_notify_once_across_a_restart(
@@ -170,3 +139,31 @@ async def test_owner_sets_up_a_local_client_tested_before_saving(
 
         raw = await s.scalar(text("SELECT ciphertext FROM credentials"))
     assert transmission_daemon.password not in str(raw)  # encrypted at rest
+
+
+class UndeletableOutbox(RecordingOutbox):
+    """A chat where the bot may not delete the user's messages (a terminal, an old message)."""
+
+    async def delete(self, message_id: int) -> bool:
+        return False
+
+
+async def test_the_password_message_is_deleted_or_the_user_is_asked_to(
+    app: App, transmission_daemon: RunningDaemon
+) -> None:
+    url, user, password = (
+        transmission_daemon.base_url,
+        transmission_daemon.username,
+        transmission_daemon.password,
+    )
+    owner = Person(app, 1)
+    await owner.say("/start")  # message 1; then /client 2, URL 3, username 4, password 5
+    shown = await setup_client(owner, url, user, password)
+    assert owner.outbox.deleted == [5]
+    assert "Connected to Transmission" in shown and "delete it yourself" not in shown
+
+    other = Person(app, 2)
+    other.outbox = UndeletableOutbox()
+    await other.say("/start")
+    shown = await setup_client(other, url, user, password)
+    assert "I couldn't remove your password message from this chat" in shown

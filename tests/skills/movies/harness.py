@@ -1,8 +1,9 @@
 """The movies skill wired like bootstrap wires it, against local fixture servers.
 
 ``movies_settings`` points every base URL at a ``FixtureServer``; ``MoviesWorld``
-builds the real dispatcher (core skill, offline model, movies skill) and a
-terminal chat driven by text lines, so a test reads what a person would see.
+is the real application as ``bootstrap.build_app`` wires it (core, offline model,
+downloads with its Send button, movies) and a terminal chat driven by text
+lines, so a test reads what a person would see.
 """
 
 from __future__ import annotations
@@ -15,28 +16,14 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from concierge.adapters.http import HttpFactory
-from concierge.bootstrap import llm_settings
+from concierge.bootstrap import App, build_app
 from concierge.config import Settings
-from concierge.core.access import Role
-from concierge.core.agent import build_agent_runner
-from concierge.core.builtin import CoreCommands, build_core_skill
 from concierge.core.buttons import ButtonStore
-from concierge.core.dispatch import AccessPolicy, Dispatcher
-from concierge.core.i18n import Catalog
-from concierge.core.messages import UserRef
-from concierge.core.metrics import Metrics
-from concierge.core.model_choice import build_model_skill
-from concierge.core.notify import Notifier
-from concierge.core.pending import PendingInputs
-from concierge.core.registry import Registry
+from concierge.core.dispatch import Dispatcher
+from concierge.core.messages import ChatRef, Inbound, Outbox, UserRef
+from concierge.core.skill import Context
 from concierge.frontends.console.chat import CONSOLE_USER_ID, PLATFORM, ConsoleChat
-from concierge.skills import movies
-from concierge.skills.movies.render import TorrentButtonFactory
-from concierge.storage.credentials import CredentialStore
 from concierge.storage.db import Database
-from concierge.storage.repos import HistoryRepo, UpdateLog, UserRepo
-from concierge.storage.secrets import SecretBox, load_keys
 from tests.support.fixture_server import FixtureServer
 from tests.support.movie_fixtures import APIBAY, KINOPOISK, OMDB, TMDB, TORAPI
 
@@ -63,57 +50,44 @@ def movies_settings(server: FixtureServer, data_dir: Path, **overrides: Any) -> 
 
 @dataclass
 class MoviesWorld:
-    settings: Settings
-    db: Database
-    http: HttpFactory
-    dispatcher: Dispatcher
-    buttons: ButtonStore
+    """The real application from ``bootstrap.build_app`` with a terminal chat on top."""
+
+    app: App
 
     @classmethod
-    async def start(
-        cls, settings: Settings, torrent_buttons: Sequence[TorrentButtonFactory] = ()
-    ) -> MoviesWorld:
-        db = Database(settings.effective_database_url())
-        await db.upgrade()
-        catalog = Catalog.load()
-        users = UserRepo(db)
-        buttons = ButtonStore(db)
-        notifier = Notifier(users)
-        metrics = Metrics()
-        credentials = CredentialStore(db, SecretBox(load_keys(None, settings.data_dir)))
-        await users.upsert(UserRef(PLATFORM, CONSOLE_USER_ID), Role.OWNER)
-        http = movies.http_factory(settings)
-        core = CoreCommands(users, notifier, catalog, settings.default_language)
-        llm = llm_settings(settings)
-        skill = movies.build(
-            settings, db=db, credentials=credentials, http=http, torrent_buttons=torrent_buttons
+    async def start(cls, settings: Settings) -> MoviesWorld:
+        return cls(await build_app(settings))
+
+    @property
+    def settings(self) -> Settings:
+        return self.app.settings
+
+    @property
+    def db(self) -> Database:
+        return self.app.db
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        return self.app.dispatcher
+
+    @property
+    def buttons(self) -> ButtonStore:
+        return self.app.buttons
+
+    async def context(self, text: str, outbox: Outbox, language: str = "en") -> Context:
+        """A handler's view of the console owner typing ``text`` (for skills built apart)."""
+        ref = UserRef(PLATFORM, CONSOLE_USER_ID, display_name="tester", language_code=language)
+        user = await self.app.users.find(PLATFORM, CONSOLE_USER_ID)
+        assert user is not None, "build_app registers the console owner"
+        return Context(
+            inbound=Inbound(user=ref, chat=ChatRef(PLATFORM, CONSOLE_USER_ID), text=text),
+            user=user,
+            lang=language,
+            outbox=outbox,
+            catalog=self.app.catalog,
+            button_store=self.app.buttons,
+            pending=self.app.pending,
         )
-        registry = Registry([build_core_skill(core), build_model_skill(llm, users), skill])
-        core.registry = registry
-        history = HistoryRepo(db)
-        agent = build_agent_runner(
-            llm=llm,
-            registry=registry,
-            history=history,
-            users=users,
-            metrics=metrics,
-            catalog=catalog,
-        )
-        dispatcher = Dispatcher(
-            registry=registry,
-            users=users,
-            updates=UpdateLog(db),
-            buttons=buttons,
-            pending=PendingInputs(db),
-            catalog=catalog,
-            notifier=notifier,
-            policy=AccessPolicy(
-                frozenset({(PLATFORM, CONSOLE_USER_ID)}), "approval", settings.default_language
-            ),
-            metrics=metrics,
-            agent=agent,
-        )
-        return cls(settings, db, http, dispatcher, buttons)
 
     async def chat(self, lines: Sequence[str], language: str = "en") -> str:
         """Type ``lines`` into the terminal chat; what it printed."""
@@ -132,5 +106,4 @@ class MoviesWorld:
         return out.getvalue()
 
     async def close(self) -> None:
-        await self.http.aclose()
-        await self.db.close()
+        await self.app.close()

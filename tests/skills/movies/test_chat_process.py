@@ -38,8 +38,13 @@ def chat(server: FixtureServer, tmp_path: Path, stdin: str, lang: str) -> str:
         TORRENT_SOURCES="torapi,apibay",
     )
     result = subprocess.run(
-        [sys.executable, "-m", "concierge", "chat"], input=stdin, capture_output=True,
-        text=True, timeout=90, env=env, cwd=tmp_path,
+        [sys.executable, "-m", "concierge", "chat"],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env=env,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
@@ -55,7 +60,9 @@ def test_find_prints_card_ratings_picks_and_a_working_magnet(
         assert role in first
     magnet = re.search(r"\[(\d+)\] 🧲 Magnet", first)
     assert magnet is not None
-    pressed = chat(server, tmp_path, f"find Dune Part Two 2160p\n{magnet.group(1)}\n", "en_US.UTF-8")
+    pressed = chat(
+        server, tmp_path, f"find Dune Part Two 2160p\n{magnet.group(1)}\n", "en_US.UTF-8"
+    )
     assert "magnet:?xt=urn:btih:" in pressed.split("find Dune")[-1]
 
 

@@ -82,7 +82,12 @@ def escape_markdown(text: str) -> str:
 
 
 def _code_ranges(markdown: str) -> list[tuple[int, int]]:
-    """Character ranges the parser treats as code (left exactly as written)."""
+    """Character ranges the parser treats as code (left exactly as written).
+
+    Found with every ``<`` neutralised, i.e. as the escaped text will parse: an
+    HTML block would otherwise hide code spans inside it.
+    """
+    markdown = markdown.replace("<", "x")
     data = markdown.encode("utf-8")
     ranges: list[tuple[int, int]] = []
     for event, span in pyromark.events_with_range(markdown, options=_OPTIONS):
@@ -235,7 +240,7 @@ def _best_cut(
         end += 1
     half = start + max(1, (end - start) // 2)
     for low, avoid_entities in ((half, True), (start + 1, True), (half, False)):
-        for separator in ("\n\n", "\n", " "):
+        for separator in ("\n\n", "\n", ". ", " "):
             position = text.rfind(separator, low, end)
             while position != -1:
                 cut = position + len(separator)

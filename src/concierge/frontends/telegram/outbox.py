@@ -176,6 +176,15 @@ class TelegramOutbox:
         except TelegramError as exc:  # cosmetic: never fail a reply over it
             log.info("telegram_typing_failed", chat=self.chat_id, error=str(exc))
 
+    async def delete(self, message_id: int) -> bool:
+        """Remove a message (e.g. one holding a password); False when Telegram won't."""
+        bot = self.delivery.bot
+        try:
+            return bool(await self.call(lambda chat: bot.delete_message(chat, message_id)))
+        except (BadRequest, RecipientUnreachable) as exc:  # too old, or no admin right in a group
+            log.info("telegram_delete_refused", chat=self.chat_id, error=str(exc))
+            return False
+
     # --- helpers -----------------------------------------------------------------
 
     async def t(self, key: str, **values: object) -> str:

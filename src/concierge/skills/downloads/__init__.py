@@ -13,11 +13,13 @@ from concierge.core.skill import Command, PeriodicJob, Skill
 from concierge.core.urlguard import Resolver, system_resolver
 from concierge.skills.downloads.client_url import parse_client_url
 from concierge.skills.downloads.commands import DownloadCommands
+from concierge.skills.downloads.intents import download_intents
 from concierge.skills.downloads.library import LibraryIndex
 from concierge.skills.downloads.monitor import CompletionMonitor
 from concierge.skills.downloads.render import CONTROL_ACTION, SEND_ACTION
 from concierge.skills.downloads.service import ClientFactory, ClientPolicy, DownloadService
 from concierge.skills.downloads.sync_api import SyncAPI
+from concierge.skills.downloads.tools import download_tools
 
 if TYPE_CHECKING:
     from concierge.config import Settings
@@ -28,6 +30,10 @@ if TYPE_CHECKING:
     from concierge.storage.repos import UserRepo
 
 __all__ = ["build", "client_policy"]
+
+INSTRUCTIONS = """Downloads: list_downloads shows the user's torrent downloads with progress and
+buttons; control_download pauses, resumes or removes one by the id list_downloads gave.
+Setting up a client is the /client command; say so when the user has none."""
 
 
 def client_policy(settings: Settings) -> ClientPolicy:
@@ -94,6 +100,9 @@ def build(
             "downloads.client.forget": handlers.forget,
             "downloads.library": handlers.library_button,
         },
+        tools=download_tools(handlers),
+        intents=download_intents(),
         jobs=[PeriodicJob("downloads.monitor", float(settings.download_poll_seconds), monitor.run)],
         routes=sync.routes(),
+        instructions=INSTRUCTIONS,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -17,26 +18,25 @@ from concierge.skills.downloads.client_url import (
     normalize_http_url,
     parse_kind,
 )
+from concierge.skills.downloads.failures import CLIENT_SETUP, CONTROL, SEND
 from concierge.skills.downloads.library import LibraryIndex, LibraryKind
-from concierge.skills.downloads.ports import (
-    ClientAuthError,
-    ClientConnectionError,
-    TorrentClientError,
-    TorrentNotFound,
-)
+from concierge.skills.downloads.ports import TorrentClientError
 from concierge.skills.downloads.render import download_item, library_line, library_payload
-from concierge.skills.downloads.service import (
-    DownloadNotFound,
-    DownloadService,
-    DownloadView,
-    NoClientConfigured,
-)
+from concierge.skills.downloads.service import DownloadService, DownloadView, NoClientConfigured
 from concierge.skills.downloads.torrentfile import InvalidTorrent
 
 log = structlog.get_logger(__name__)
 
 KIND_LABELS = {"transmission": "Transmission", "qbittorrent": "qBittorrent", "deluge": "Deluge"}
 LIBRARY_PAGE = 8
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadList:
+    """What /downloads showed: the downloads, and why live figures are missing if they are."""
+
+    views: list[DownloadView]
+    unavailable: str | None  # the client's error when it could not be asked
 
 
 class DownloadCommands:
@@ -106,14 +106,8 @@ class DownloadCommands:
             log.info("client_url_refused", user=ctx.user.key, refusal=exc.refusal.value)
             await ctx.reply(ctx.t(f"downloads.unsafe.{exc.refusal.value}"))
             return
-        except ClientAuthError:
-            await ctx.reply(ctx.t("downloads.client.failed_auth"))
-            return
-        except ClientConnectionError as exc:
-            await ctx.reply(ctx.t("downloads.client.failed_connection", reason=str(exc)))
-            return
-        except TorrentClientError:
-            await ctx.reply(ctx.t("downloads.client.failed_other", kind=KIND_LABELS[kind]))
+        except CLIENT_SETUP.errors as exc:
+            await ctx.reply(CLIENT_SETUP.text(ctx, exc, kind=KIND_LABELS[kind]))
             return
         key = "downloads.client.saved_seedbox" if seedbox else "downloads.client.saved"
         await ctx.reply(ctx.t(key, version=version))
@@ -138,17 +132,8 @@ class DownloadCommands:
         except NoClientConfigured:
             await self._without_client(ctx, name, magnet, torrent_url)
             return
-        except InvalidTorrent:
-            await ctx.reply(ctx.t("downloads.send.invalid"))
-            return
-        except ClientAuthError:
-            await ctx.reply(ctx.t("downloads.send.failed_auth"))
-            return
-        except ClientConnectionError as exc:
-            await ctx.reply(ctx.t("downloads.send.failed_connection", reason=str(exc)))
-            return
-        except TorrentClientError:
-            await ctx.reply(ctx.t("downloads.send.failed_rejected"))
+        except SEND.errors as exc:
+            await ctx.reply(SEND.text(ctx, exc))
             return
         await ctx.reply(ctx.t("downloads.send.added", name=added.name))
 
@@ -174,39 +159,39 @@ class DownloadCommands:
     # --- /downloads -------------------------------------------------------------------
 
     async def downloads(self, ctx: Context) -> None:
+        await self.show_downloads(ctx)
+
+    async def show_downloads(self, ctx: Context) -> DownloadList:
+        """The /downloads view, sent to the user; also what the agent's tool summarizes."""
         try:
             views = await self._service.views_for(ctx.user)
+            unavailable = None
         except TorrentClientError as exc:
-            await ctx.reply(ctx.t("downloads.list.unavailable", reason=str(exc)))
+            unavailable = str(exc)
+            await ctx.reply(ctx.t("downloads.list.unavailable", reason=unavailable))
             rows_ = await self._service.rows_for(ctx.user.id)
             views = [DownloadView(r.id, r.name, r.info_hash, r.status, None) for r in rows_]
         if not views:
             await ctx.reply(ctx.t("downloads.list.empty"))
-            return
-        await ctx.reply(ctx.t("downloads.list.header"))
-        for view in views:
-            await ctx.reply(await download_item(ctx, view))
+        else:
+            await ctx.reply(ctx.t("downloads.list.header"))
+            for view in views:
+                await ctx.reply(await download_item(ctx, view))
+        return DownloadList(views, unavailable)
 
     async def control(self, ctx: Context, payload: dict[str, Any]) -> None:
-        action = str(payload.get("action"))
+        await self.control_download(ctx, int(payload["id"]), str(payload.get("action")))
+
+    async def control_download(self, ctx: Context, download_id: int, action: str) -> str:
+        """Pause/resume/remove one of the user's downloads; tells the user, returns the text."""
         try:
-            row = await self._service.control(ctx.user, int(payload["id"]), action)
-        except DownloadNotFound:
-            await ctx.reply(ctx.t("downloads.control.not_found"))
-            return
-        except TorrentNotFound:
-            await ctx.reply(ctx.t("downloads.control.not_found"))
-            return
-        except NoClientConfigured:
-            await ctx.reply(ctx.t("downloads.client.none"))
-            return
-        except ClientConnectionError as exc:
-            await ctx.reply(ctx.t("downloads.send.failed_connection", reason=str(exc)))
-            return
-        except TorrentClientError:
-            await ctx.reply(ctx.t("downloads.send.failed_auth"))
-            return
-        await ctx.reply(ctx.t(f"downloads.control.{action}", name=row.name))
+            row = await self._service.control(ctx.user, download_id, action)
+        except CONTROL.errors as exc:
+            text = CONTROL.text(ctx, exc)
+        else:
+            text = ctx.t(f"downloads.control.{action}", name=row.name)
+        await ctx.reply(text)
+        return text
 
     # --- /library -----------------------------------------------------------------------
 
@@ -273,11 +258,9 @@ def _safe_filename(name: str) -> str:
 
 
 async def _delete_message(ctx: Context, message_id: object) -> None:
-    """Remove the user's password message where the front-end can delete messages."""
-    delete = getattr(ctx.outbox, "delete", None)
-    if delete is None or not isinstance(message_id, int):
+    """Remove the user's password message; where the chat can't, ask them to do it."""
+    if not isinstance(message_id, int):
         return
-    try:
-        await delete(message_id)
-    except Exception as exc:  # a front-end may refuse (too old, no rights): the flow goes on
-        log.warning("password_message_not_deleted", user=ctx.user.key, reason=type(exc).__name__)
+    if not await ctx.outbox.delete(message_id):
+        log.info("password_message_not_deleted", user=ctx.user.key)
+        await ctx.reply(ctx.t("downloads.client.password_not_deleted"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import structlog
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -56,6 +56,9 @@ class IndexBody(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     items: Annotated[list[IndexItem], Field(max_length=MAX_ITEMS)]
+
+
+_Body = TypeVar("_Body", bound=BaseModel)
 
 
 def _problem(status: int, reason: str) -> JSONResponse:
@@ -136,15 +139,21 @@ class SyncAPI:
         unique = list({item["info_hash"]: item for item in items}.values())
         return JSONResponse({"items": unique})
 
-    async def complete(self, request: Request) -> Response:
+    async def _body(self, request: Request, model: type[_Body]) -> _Body | Response:
+        """The caller's validated body, or the response that refuses it (401/4xx)."""
         if (refused := self._authorized(request)) is not None:
             return refused
         try:
-            body = CompleteBody.model_validate(await self._json(request))
+            return model.model_validate(await self._json(request))
         except _BadRequest as exc:
             return _problem(exc.status, exc.reason)
         except ValidationError as exc:
             return _problem(422, _reason(exc))
+
+    async def complete(self, request: Request) -> Response:
+        body = await self._body(request, CompleteBody)
+        if isinstance(body, Response):
+            return body
         if body.info_hash is None and body.name is None:
             return _problem(422, "give info_hash, or name as a fallback")
         ids = await self._match(body)
@@ -187,14 +196,9 @@ class SyncAPI:
             )
 
     async def library_index(self, request: Request) -> Response:
-        if (refused := self._authorized(request)) is not None:
-            return refused
-        try:
-            body = IndexBody.model_validate(await self._json(request))
-        except _BadRequest as exc:
-            return _problem(exc.status, exc.reason)
-        except ValidationError as exc:
-            return _problem(422, _reason(exc))
+        body = await self._body(request, IndexBody)
+        if isinstance(body, Response):
+            return body
         stored = await self._library.replace(
             [
                 LibraryItem(i.kind, i.title, i.year, i.path, i.size_bytes, i.episodes)

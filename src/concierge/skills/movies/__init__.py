@@ -10,6 +10,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from concierge.core.skill import Command, Skill
+from concierge.skills.movies.account import (
+    ASK_PASSWORD,
+    ASK_USERNAME,
+    CHANGE,
+    FORGET,
+    TrackerAccountFlows,
+)
 from concierge.skills.movies.commands import MoviesFlows, PreferencesFor, default_preferences
 from concierge.skills.movies.intents import movie_intents
 from concierge.skills.movies.render import (
@@ -30,8 +37,9 @@ from concierge.skills.movies.tools import movie_tools
 
 if TYPE_CHECKING:
     from concierge.adapters.http import HttpFactory
+    from concierge.adapters.rutracker import RutrackerSource
     from concierge.config import Settings
-    from concierge.skills.movies.ports import RatingsSource, TorrentSource
+    from concierge.skills.movies.ports import LibraryLookup, RatingsSource, TorrentSource
     from concierge.storage.credentials import CredentialStore
     from concierge.storage.db import Database
 
@@ -51,11 +59,28 @@ def http_factory(settings: Settings) -> HttpFactory:
     return HttpFactory(cache)
 
 
-def torrent_sources(
+def rutracker_source(
     settings: Settings, http: HttpFactory, credentials: CredentialStore
+) -> RutrackerSource | None:
+    """RuTracker, when enabled: a torrent source and where users keep their own logins."""
+    if "rutracker" not in {name.lower() for name in settings.torrent_sources}:
+        return None
+    from concierge.adapters.rutracker import RutrackerSource
+
+    password = settings.rutracker_password
+    return RutrackerSource(
+        http,
+        base_url=settings.rutracker_base_url,
+        credentials=credentials,
+        operator_username=settings.rutracker_username,
+        operator_password=password.get_secret_value() if password else None,
+    )
+
+
+def torrent_sources(
+    settings: Settings, http: HttpFactory, rutracker: RutrackerSource | None
 ) -> list[TorrentSource]:
     from concierge.adapters.apibay import ApibaySource
-    from concierge.adapters.rutracker import RutrackerSource
     from concierge.adapters.torapi import TorApiSource
     from concierge.adapters.torznab import TorznabSource
 
@@ -65,24 +90,18 @@ def torrent_sources(
         sources.append(TorApiSource(http, base_url=settings.torapi_base_url))
     if "apibay" in enabled:
         sources.append(ApibaySource(http, base_url=settings.apibay_base_url))
-    if "rutracker" in enabled:
-        password = settings.rutracker_password
-        sources.append(
-            RutrackerSource(
-                http,
-                base_url=settings.rutracker_base_url,
-                credentials=credentials,
-                operator_username=settings.rutracker_username,
-                operator_password=password.get_secret_value() if password else None,
-            )
-        )
+    if rutracker is not None:
+        sources.append(rutracker)
     for index, endpoint in enumerate(settings.torznab_endpoints):
         sources.append(TorznabSource(http, endpoint=endpoint, index=index))
     return sources
 
 
 def build_service(
-    settings: Settings, http: HttpFactory, credentials: CredentialStore
+    settings: Settings,
+    http: HttpFactory,
+    rutracker: RutrackerSource | None,
+    library: LibraryLookup | None = None,
 ) -> MoviesService:
     from concierge.adapters.kinopoisk import KinopoiskRatings
     from concierge.adapters.omdb import OmdbRatings
@@ -114,9 +133,9 @@ def build_service(
             )
         )
     fanout = FanOut(
-        torrent_sources(settings, http, credentials), deadline=settings.source_deadline_seconds
+        torrent_sources(settings, http, rutracker), deadline=settings.source_deadline_seconds
     )
-    return MoviesService(catalog=catalog, ratings=ratings, fanout=fanout)
+    return MoviesService(catalog=catalog, ratings=ratings, fanout=fanout, library=library)
 
 
 def build(
@@ -127,10 +146,14 @@ def build(
     http: HttpFactory,
     preferences: PreferencesFor = default_preferences,
     torrent_buttons: Sequence[TorrentButtonFactory] = (),
+    library: LibraryLookup | None = None,
 ) -> Skill:
-    """The movies skill. ``torrent_buttons`` add buttons to every torrent card."""
+    """The movies skill. ``torrent_buttons`` add buttons to every torrent card;
+    ``library`` (the NAS index) marks titles the user already has."""
+    rutracker = rutracker_source(settings, http, credentials)
+    accounts = TrackerAccountFlows(rutracker)
     flows = MoviesFlows(
-        build_service(settings, http, credentials),
+        build_service(settings, http, rutracker, library),
         LastResults(db),
         preferences=preferences,
         torrent_buttons=torrent_buttons,
@@ -138,7 +161,8 @@ def build(
     return Skill(
         name="movies",
         commands=[
-            Command("find", "movies.help.find", flows.cmd_find, aliases=("search", "torrents"))
+            Command("find", "movies.help.find", flows.cmd_find, aliases=("search", "torrents")),
+            Command("rutracker", "movies.help.rutracker", accounts.command),
         ],
         buttons={
             OPEN: flows.on_open,
@@ -149,6 +173,10 @@ def build(
             MAGNET: flows.on_magnet,
             TORRENT_FILE: flows.on_file,
             MORE: flows.on_more,
+            ASK_USERNAME: accounts.answer_username,
+            ASK_PASSWORD: accounts.answer_password,
+            CHANGE: accounts.on_change,
+            FORGET: accounts.on_forget,
         },
         tools=movie_tools(flows),
         intents=movie_intents(),

@@ -12,7 +12,7 @@ from typing import Any
 import structlog
 
 from concierge.adapters.http import ExternalServiceError
-from concierge.core.messages import File, Text, rows
+from concierge.core.messages import Card, File, Text, rows
 from concierge.core.skill import Context
 from concierge.skills.movies.domain import MediaKind, Title, TitleHit, TorrentQuery
 from concierge.skills.movies.ranking import Preferences, RankedTorrent, parse_quality
@@ -71,6 +71,9 @@ class MoviesFlows:
     async def _metadata_failed(self, ctx: Context, exc: ExternalServiceError) -> None:
         await ctx.reply(ctx.t("movies.metadata.failed", reason=ctx.t(f"movies.reason.{exc.kind}")))
 
+    async def _title_card(self, ctx: Context, title: Title) -> Card:
+        return await title_card(ctx, title, in_library=await self.service.in_library(title))
+
     async def show_title(self, ctx: Context, kind: MediaKind, tmdb_id: int) -> str:
         try:
             title = await self.service.title(kind, tmdb_id, lang=ctx.lang)
@@ -80,7 +83,7 @@ class MoviesFlows:
         except LookupError:
             await ctx.reply(ctx.t("movies.metadata.not_configured"))
             return "no metadata source configured"
-        await ctx.reply(await title_card(ctx, title))
+        await ctx.reply(await self._title_card(ctx, title))
         return _title_summary(title)
 
     async def show_titles(
@@ -172,7 +175,7 @@ class MoviesFlows:
             await ctx.reply(ctx.t("movies.titles.none", query=str(tmdb_id or "")))
             return "nothing to search for"
         if found is not None and show_card:
-            await ctx.reply(await title_card(ctx, found))
+            await ctx.reply(await self._title_card(ctx, found))
         query = (
             TorrentQuery(
                 title=found.title,

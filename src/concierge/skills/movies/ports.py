@@ -63,3 +63,23 @@ class TorrentFileSource(Protocol):
     """A source that can hand over the .torrent file itself (it holds the session)."""
 
     async def torrent_file(self, result: TorrentResult, user_id: int | None = None) -> bytes: ...
+
+
+class LibraryLookup(Protocol):
+    """The user's own media library (the NAS index): marks titles already at home."""
+
+    async def has(self, title: str, year: int | None = None) -> bool: ...
+
+
+class TrackerAccounts(Protocol):
+    """A tracker where each user may sign in with their own account (RuTracker).
+
+    ``sign_in`` checks the login against the tracker before storing anything and
+    raises ``AuthFailed``/``CaptchaRequired`` (or another ``ExternalServiceError``).
+    """
+
+    async def username(self, user_id: int) -> str | None: ...
+
+    async def sign_in(self, user_id: int, username: str, password: str) -> None: ...
+
+    async def sign_out(self, user_id: int) -> None: ...

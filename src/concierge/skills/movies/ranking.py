@@ -7,6 +7,7 @@ when anything else exists, sizes out of bounds, the wrong season).
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -26,6 +27,9 @@ _SOURCE_SCORE = {
     "cam": -100.0,
 }
 _DUB_SCORE = {DUB: 30.0, MVO: 22.0, DVO: 15.0, AVO: 12.0, VO: 6.0}
+# Parsing costs ~2 ms a name: a longer list is ranked on a worker thread, so the
+# event loop keeps answering other users meanwhile.
+OFF_LOOP_NAMES = 50
 _QUALITY_WORDS = {"4k": 2160, "uhd": 2160, "2160": 2160, "fullhd": 1080, "fhd": 1080, "hd": 720}
 
 
@@ -151,6 +155,27 @@ def rank(
     watchable = [c for c in pool if c.release.source != "cam"]
     pool = watchable or pool
     return sorted(pool, key=lambda c: (-c.score, -c.result.seeders, c.result.size))
+
+
+async def rank_off_loop(
+    results: Sequence[TorrentResult],
+    prefs: Preferences,
+    *,
+    quality: int | None = None,
+    season: int | None = None,
+    episode: int | None = None,
+    threshold: int = OFF_LOOP_NAMES,
+) -> list[RankedTorrent]:
+    """``rank``, on a worker thread when there are more than ``threshold`` names.
+
+    ``rank`` is a pure function of immutable values and PTT keeps no state
+    between calls, so the thread returns exactly what the loop would have.
+    """
+    if len(results) <= threshold:
+        return rank(results, prefs, quality=quality, season=season, episode=episode)
+    return await asyncio.to_thread(
+        rank, results, prefs, quality=quality, season=season, episode=episode
+    )
 
 
 def pick_three(ranked: Sequence[RankedTorrent]) -> Picks:

@@ -65,7 +65,7 @@ def heading(title: Title | TitleHit) -> str:
     return f"{title.title} ({title.year})" if title.year else title.title
 
 
-async def title_card(ctx: Context, title: Title) -> Card:
+async def title_card(ctx: Context, title: Title, *, in_library: bool = False) -> Card:
     ref = {"kind": title.kind, "id": title.tmdb_id}
     lines: list[str] = []
     if title.original_title and title.original_title != title.title:
@@ -82,6 +82,8 @@ async def title_card(ctx: Context, title: Title) -> Card:
     ratings = ratings_line(title)
     if ratings:
         lines.append(f"⭐ {ratings}")
+    if in_library:
+        lines.append(ctx.t("movies.card.in_library"))
     if title.directors:
         key = "movies.card.director" if title.kind == "movie" else "movies.card.creator"
         lines.append(ctx.t(key, names=", ".join(title.directors)))

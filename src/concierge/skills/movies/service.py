@@ -25,12 +25,19 @@ from concierge.skills.movies.domain import (
     TorrentResult,
 )
 from concierge.skills.movies.ports import (
+    LibraryLookup,
     MetadataSource,
     RatingsSource,
     SearchKind,
     TorrentFileSource,
 )
-from concierge.skills.movies.ranking import Picks, Preferences, RankedTorrent, pick_three, rank
+from concierge.skills.movies.ranking import (
+    Picks,
+    Preferences,
+    RankedTorrent,
+    pick_three,
+    rank_off_loop,
+)
 from concierge.skills.movies.search import FanOut, SourceFailure
 
 log = structlog.get_logger(__name__)
@@ -86,10 +93,12 @@ class MoviesService:
         catalog: MetadataSource | None,
         ratings: Sequence[RatingsSource],
         fanout: FanOut,
+        library: LibraryLookup | None = None,
         ratings_deadline: float = 4.0,
         magnet_deadline: float = 3.0,
     ) -> None:
         self.catalog = catalog
+        self._library = library
         self._ratings = list(ratings)
         self.fanout = fanout
         self._ratings_deadline = ratings_deadline
@@ -121,6 +130,16 @@ class MoviesService:
             merged = merged.merged(ratings)
         return replace(title, ratings=merged)
 
+    async def in_library(self, title: Title) -> bool:
+        """Whether the user's library has this title, by its localized or original name."""
+        if self._library is None:
+            return False
+        names = dict.fromkeys(n for n in (title.title, title.original_title) if n)
+        for name in names:
+            if await self._library.has(name, title.year):
+                return True
+        return False
+
     async def _rating(self, source: RatingsSource, title: Title) -> Ratings:
         try:
             async with asyncio.timeout(self._ratings_deadline):
@@ -149,12 +168,14 @@ class MoviesService:
         quality: int | None = None,
     ) -> TorrentOutcome:
         fanned = await self.fanout.search(query)
-        ranked = rank(
+        ranked = await rank_off_loop(
             fanned.results, prefs, quality=quality, season=query.season, episode=query.episode
         )
         fallback = False
         if not ranked and quality is not None and fanned.results:
-            ranked = rank(fanned.results, prefs, season=query.season, episode=query.episode)
+            ranked = await rank_off_loop(
+                fanned.results, prefs, season=query.season, episode=query.episode
+            )
             fallback = bool(ranked)
         picks = await self._with_magnets(pick_three(ranked), query.user_id)
         return TorrentOutcome(
