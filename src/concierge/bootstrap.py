@@ -116,6 +116,7 @@ async def build_app(settings: Settings, *, migrate: bool = True) -> App:
     core_commands = CoreCommands(users, notifier, catalog, settings.default_language)
     llm = llm_settings(settings)
     from concierge.skills import downloads, movies
+    from concierge.skills.downloads.library import LibraryIndex
     from concierge.skills.downloads.render import send_button
 
     movies_http = movies.http_factory(settings)
@@ -135,6 +136,7 @@ async def build_app(settings: Settings, *, migrate: bool = True) -> App:
             db=db,
             credentials=credentials,
             http=movies_http,
+            library=LibraryIndex(db),
             torrent_buttons=[
                 lambda ctx, r: send_button(
                     ctx, name=r.name, magnet=r.magnet, torrent_url=r.torrent_url
