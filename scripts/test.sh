@@ -14,7 +14,11 @@ fi
 if [ -z "${TEST_REDIS_URL:-}" ] && probe 6379; then
   export TEST_REDIS_URL="redis://127.0.0.1:6379/0"
 fi
-echo "» Postgres tests: ${TEST_DATABASE_URL:+on ($TEST_DATABASE_URL)}${TEST_DATABASE_URL:-skipped (no TEST_DATABASE_URL, nothing on 127.0.0.1:5432)}"
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+  echo "» Postgres tests: on ($TEST_DATABASE_URL)"
+else
+  echo "» Postgres tests: skipped (no TEST_DATABASE_URL, nothing on 127.0.0.1:5432)"
+fi
 
 echo "» ruff"
 "$UV" run --locked ruff check src tests bench

@@ -83,7 +83,8 @@ async def _no_leaked_tasks() -> AsyncIterator[None]:
     for _ in range(3):
         await asyncio.sleep(0)
     leaked = [
-        t for t in asyncio.all_tasks()
+        t
+        for t in asyncio.all_tasks()
         if t not in before and t is not asyncio.current_task() and not t.done()
     ]
     if leaked:

@@ -22,10 +22,17 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def run(tmp_path: Path, *args: str, stdin: str = "", **extra: str) -> subprocess.CompletedProcess[str]:
+def run(
+    tmp_path: Path, *args: str, stdin: str = "", **extra: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*CONCIERGE, *args], input=stdin, capture_output=True, text=True, timeout=60,
-        env=_env(tmp_path, **extra), cwd=tmp_path,
+        [*CONCIERGE, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(tmp_path, **extra),
+        cwd=tmp_path,
     )
 
 
@@ -75,8 +82,12 @@ def _free_port() -> int:
 def test_serve_answers_health_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     port = _free_port()
     proc = subprocess.Popen(
-        [*CONCIERGE, "serve"], env=_env(tmp_path, HTTP_PORT=str(port)), cwd=tmp_path,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [*CONCIERGE, "serve"],
+        env=_env(tmp_path, HTTP_PORT=str(port)),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 30
@@ -90,9 +101,10 @@ def test_serve_answers_health_and_stops_cleanly_on_sigterm(tmp_path: Path) -> No
                 time.sleep(0.2)
         assert health.status_code == 200
         assert httpx.get(f"http://127.0.0.1:{port}/ready", timeout=5).status_code == 200
-        assert b"concierge_updates_total" in httpx.get(
-            f"http://127.0.0.1:{port}/metrics", timeout=5
-        ).content
+        assert (
+            b"concierge_updates_total"
+            in httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).content
+        )
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
         assert '"event": "stopped"' in (proc.stderr.read() if proc.stderr else "")

@@ -9,9 +9,9 @@ import structlog
 
 from concierge.config import Settings
 from concierge.core.access import Role, parse_owner_ids
-from concierge.core.buttons import ButtonStore
-from concierge.core.builtin import CoreCommands, build_core_skill
 from concierge.core.agent import build_agent_runner
+from concierge.core.builtin import CoreCommands, build_core_skill
+from concierge.core.buttons import ButtonStore
 from concierge.core.dispatch import AccessPolicy, Dispatcher
 from concierge.core.i18n import Catalog
 from concierge.core.messages import UserRef

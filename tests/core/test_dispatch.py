@@ -12,7 +12,9 @@ from tests.support.outbox import RecordingOutbox
 REFUSAL = "Sorry, this is a private bot"
 
 
-async def test_stranger_reaches_neither_agent_nor_any_command_until_approved(tmp_path: Path) -> None:
+async def test_stranger_reaches_neither_agent_nor_any_command_until_approved(
+    tmp_path: Path,
+) -> None:
     async with running_app(tmp_path) as app:
         agent = RecordingAgent()
         app.dispatcher.agent = agent
@@ -71,8 +73,11 @@ async def test_the_owner_cannot_be_blocked_by_a_button(tmp_path: Path) -> None:
         await second.say("/start")
         stored = await app.users.find("telegram", 2)
         assert stored is not None and stored.role is Role.OWNER
-        button = await app.buttons.create(owner_user_id=(await app.users.find("telegram", 1)).id,  # type: ignore[union-attr]
-                                          action="access.block", payload={"user_id": stored.id})
+        button = await app.buttons.create(
+            owner_user_id=(await app.users.find("telegram", 1)).id,  # type: ignore[union-attr]
+            action="access.block",
+            payload={"user_id": stored.id},
+        )
         await first.press(button)
         assert (await app.users.get(stored.id)).role is Role.OWNER  # type: ignore[union-attr]
 

@@ -60,7 +60,10 @@ async def test_roles_language_and_model_are_persisted(db: Database) -> None:
     stored = await users.get(user.id)
     assert stored is not None
     assert (stored.role, stored.language, stored.model, stored.thinking) == (
-        Role.USER, "ru", "anthropic:claude-sonnet-4-5", "high",
+        Role.USER,
+        "ru",
+        "anthropic:claude-sonnet-4-5",
+        "high",
     )
     assert [u.id for u in await users.list(Role.USER)] == [user.id]
     assert await users.list(Role.BLOCKED) == []

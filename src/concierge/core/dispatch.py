@@ -104,10 +104,10 @@ class Dispatcher:
         self._idle = asyncio.Event()
         self._idle.set()
 
-    async def drain(self, timeout: float) -> bool:
-        """Wait until no update is being handled; False if ``timeout`` ran out first."""
+    async def drain(self, limit_seconds: float) -> bool:
+        """Wait until no update is being handled; False if ``limit_seconds`` ran out first."""
         try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
+            await asyncio.wait_for(self._idle.wait(), limit_seconds)
         except TimeoutError:
             return False
         return True

@@ -14,8 +14,13 @@ from tests.support.app import running_app
 async def test_typing_a_number_presses_the_button(tmp_path: Path) -> None:
     async with running_app(tmp_path) as app:
         out = io.StringIO()
-        chat = ConsoleChat(app.dispatcher, tmp_path / "files", stdin=io.StringIO(),
-                           stdout=out, user=console_user("en_US.UTF-8"))
+        chat = ConsoleChat(
+            app.dispatcher,
+            tmp_path / "files",
+            stdin=io.StringIO(),
+            stdout=out,
+            user=console_user("en_US.UTF-8"),
+        )
         await chat.handle_line("/language")
         assert "[2] Русский" in out.getvalue()
         await chat.handle_line("2")
@@ -28,21 +33,31 @@ async def test_typing_a_number_presses_the_button(tmp_path: Path) -> None:
 async def test_piped_input_is_read_to_the_end(tmp_path: Path) -> None:
     async with running_app(tmp_path) as app:
         out = io.StringIO()
-        chat = ConsoleChat(app.dispatcher, tmp_path / "files",
-                           stdin=io.StringIO("/start\n\n/cancel\n"), stdout=out,
-                           user=console_user("en"))
+        chat = ConsoleChat(
+            app.dispatcher,
+            tmp_path / "files",
+            stdin=io.StringIO("/start\n\n/cancel\n"),
+            stdout=out,
+            user=console_user("en"),
+        )
         await chat.run()
         assert "I'm Concierge" in out.getvalue() and "Cancelled." in out.getvalue()
 
 
 def test_cards_links_and_files_render_for_a_terminal(tmp_path: Path) -> None:
     board = ButtonBoard()
-    card = Card("Dune: Part Two (2024)", "⭐ 8.2", image_url="https://img/x.jpg",
-                buttons=rows(Button("Magnet", id="abc"), Button("TMDB", url="https://tmdb/1")))
+    card = Card(
+        "Dune: Part Two (2024)",
+        "⭐ 8.2",
+        image_url="https://img/x.jpg",
+        buttons=rows(Button("Magnet", id="abc"), Button("TMDB", url="https://tmdb/1")),
+    )
     shown = render_reply(card, board, tmp_path)
     assert "━━ Dune: Part Two (2024) ━━" in shown and "[2] TMDB → https://tmdb/1" in shown
     assert board.pressed("1") == Button("Magnet", id="abc")
-    saved = render_reply(File("../../evil.torrent", b"d8:announce", caption="torrent"), board, tmp_path)
+    saved = render_reply(
+        File("../../evil.torrent", b"d8:announce", caption="torrent"), board, tmp_path
+    )
     assert (tmp_path / "evil.torrent").read_bytes() == b"d8:announce"
     assert "evil.torrent" in saved
     assert render_reply(Text("plain"), board, tmp_path) == "plain"
