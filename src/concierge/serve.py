@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import structlog
@@ -26,7 +26,7 @@ class FrontEnd(Protocol):
 
     async def stop(self) -> None: ...
 
-    def routes(self) -> list[BaseRoute]: ...
+    def routes(self) -> Sequence[BaseRoute]: ...
 
 
 def build_frontends(settings: Settings, app: App) -> list[FrontEnd]:

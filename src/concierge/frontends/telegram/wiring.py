@@ -1,0 +1,25 @@
+"""Builds the Telegram front-end from settings and the assembled app (used by `serve`)."""
+
+from __future__ import annotations
+
+from concierge.bootstrap import App
+from concierge.config import Settings
+from concierge.frontends.telegram.app import TelegramFrontend
+
+
+def build_telegram(settings: Settings, app: App) -> TelegramFrontend:
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    return TelegramFrontend(
+        token=settings.telegram_bot_token,
+        dispatcher=app.dispatcher,
+        notifier=app.notifier,
+        registry=app.registry,
+        catalog=app.catalog,
+        users=app.users,
+        api_base_url=settings.telegram_api_base_url,
+        upload_limit_mb=settings.telegram_upload_limit_mb,
+        download_limit_mb=settings.telegram_download_limit_mb,
+        webhook_url=settings.telegram_webhook_url,
+        webhook_secret=settings.telegram_webhook_secret,
+    )
