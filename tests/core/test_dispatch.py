@@ -187,3 +187,14 @@ async def test_a_failing_handler_is_explained_not_raised(tmp_path: Path) -> None
         assert person.outbox.texts() == [
             "Извините, у меня что-то пошло не так. Попробуйте ещё раз чуть позже."
         ]
+
+
+async def test_shutdown_drain_waits_for_in_flight_replies(tmp_path: Path) -> None:
+    async with running_app(tmp_path, access_mode="open") as app:
+        app.dispatcher.agent = RecordingAgent(delay=0.3)
+        person = Person(app, 8)
+        in_flight = asyncio.create_task(person.say("still answering"))
+        await asyncio.sleep(0.05)
+        assert await app.dispatcher.drain(0.01) is False
+        assert await app.dispatcher.drain(5) is True
+        assert in_flight.done() and person.outbox.texts() == ["agent: still answering"]
