@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     telegram_upload_limit_mb: int = 50
     telegram_download_limit_mb: int = 20
+    telegram_local_mode: bool = False
     bot_username: str | None = None
 
     # --- movies: metadata ---

@@ -198,3 +198,19 @@ async def test_shutdown_drain_waits_for_in_flight_replies(tmp_path: Path) -> Non
         assert await app.dispatcher.drain(0.01) is False
         assert await app.dispatcher.drain(5) is True
         assert in_flight.done() and person.outbox.texts() == ["agent: still answering"]
+
+
+async def test_a_flooding_user_is_told_to_wait_and_cannot_starve_others(tmp_path: Path) -> None:
+    from concierge.core.dispatch import MAX_QUEUED_PER_USER
+
+    async with running_app(tmp_path, access_mode="open") as app:
+        agent = RecordingAgent(delay=0.02)
+        app.dispatcher.agent = agent
+        flooder, other = Person(app, 1), Person(app, 2)
+        flood = [flooder.say(f"m{i}") for i in range(MAX_QUEUED_PER_USER + 10)]
+        await asyncio.gather(*flood, other.say("hello"))
+        handled = [t for k, t in agent.seen if k == "telegram:1"]
+        assert handled == [f"m{i}" for i in range(MAX_QUEUED_PER_USER)]
+        busy = [t for t in flooder.outbox.texts() if t.startswith("I'm still working")]
+        assert len(busy) == 10
+        assert ("telegram:2", "hello") in agent.seen

@@ -28,6 +28,7 @@ from concierge.storage.repos import UpdateLog, UserRecord, UserRepo
 
 log = structlog.get_logger(__name__)
 
+MAX_QUEUED_PER_USER = 20  # a user's updates waiting or running; more are turned away
 APPROVE_ACTION = "access.approve"
 BLOCK_ACTION = "access.block"
 
@@ -67,6 +68,9 @@ class Lanes:
             if self._waiting[key] == 0:
                 del self._waiting[key]
                 del self._locks[key]
+
+    def queued(self, key: str) -> int:
+        return self._waiting.get(key, 0)
 
     def __len__(self) -> int:
         return len(self._locks)
@@ -116,6 +120,9 @@ class Dispatcher:
         """Handle one update; never raises (failures are logged and explained)."""
         if inbound.command == "cancel":
             self._cancel_running(inbound.user.key)
+        elif self.lanes.queued(inbound.user.key) >= MAX_QUEUED_PER_USER:
+            await self._turn_away(inbound, outbox)
+            return
         self._inflight += 1
         self._idle.clear()
         try:
@@ -149,6 +156,15 @@ class Dispatcher:
                 self._running.pop(inbound.user.key, None)
                 self.metrics.updates.labels(inbound.user.platform, kind).inc()
                 self.metrics.latency.labels(kind).observe(time.perf_counter() - started)
+
+    async def _turn_away(self, inbound: Inbound, outbox: Outbox) -> None:
+        """Too many of this user's updates are queued: say so instead of piling up."""
+        log.warning("user_queue_full", user=inbound.user.key, queued=MAX_QUEUED_PER_USER)
+        lang = resolve_language(None, inbound.user.language_code, self.policy.default_language)
+        try:
+            await outbox.send(Text(self.catalog.t("dispatch.busy", lang)))
+        except Exception:
+            log.exception("busy_reply_failed", user=inbound.user.key)
 
     def _cancel_running(self, user_key: str) -> None:
         task = self._running.get(user_key)

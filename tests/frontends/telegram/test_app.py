@@ -38,6 +38,8 @@ async def test_private_conversation_welcome_then_streamed_answer(
     answer_at = max(i for i, m in enumerate(methods) if m == "sendMessage")
     drafts = [i for i, m in enumerate(methods) if m == "sendMessageDraft"]
     assert drafts and max(drafts) < answer_at  # the draft showed first, then one final message
+    typing = methods.index("sendChatAction")  # "typing…" while the model works
+    assert typing < answer_at
     final = calls[answer_at].params["text"]
     for draft_at in drafts:
         assert final.startswith(calls[draft_at].params["text"].split()[0])
@@ -259,3 +261,37 @@ async def test_commands_are_published_in_english_and_russian(
     assert ru["help"] == stack.catalog.t("help.help", "ru")
     owner_menus = [c for c in menus if c.params.get("scope", {}).get("chat_id") == OWNER]
     assert any("admin_only" in str(c.params["commands"]) for c in owner_menus)
+
+
+async def test_blocking_and_unblocking_the_bot_is_noticed(fake: FakeTelegram, stack: Stack) -> None:
+    def membership(status: str, old: str) -> dict[str, object]:
+        bot = fake.bot_user()
+        return {
+            "my_chat_member": {
+                "chat": fake.chat(OWNER),
+                "from": fake.user(OWNER),
+                "date": 1_700_000_000,
+                "old_chat_member": {"user": bot, "status": old, "until_date": 0},
+                "new_chat_member": {"user": bot, "status": status, "until_date": 0},
+            }
+        }
+
+    async def unreachable() -> bool:
+        owner = await stack.users.find("telegram", OWNER)
+        return owner is not None and owner.unreachable
+
+    async with running(stack.frontend(fake)):
+        fake.push(fake.text_update(OWNER, "/start"))
+        await fake.wait_for(lambda: len(fake.sent_texts(OWNER)) == 1)
+        fake.push(membership("kicked", "member"))
+        for _ in range(100):
+            if await unreachable():
+                break
+            await asyncio.sleep(0.02)
+        assert await unreachable()
+        fake.push(membership("member", "kicked"))
+        for _ in range(100):
+            if not await unreachable():
+                break
+            await asyncio.sleep(0.02)
+        assert not await unreachable()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import pytest
 import structlog
 from tests.frontends.telegram.conftest import (
     LONG_BODY,
@@ -16,7 +17,7 @@ from tests.frontends.telegram.conftest import (
 )
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 
-from concierge.core.messages import Text
+from concierge.core.messages import File, FileKind, Text
 from concierge.core.notify import RecipientUnreachable
 from concierge.storage.db import Database
 from concierge.storage.repos import UserRecord
@@ -95,6 +96,28 @@ async def test_file_is_uploaded_as_a_document(fake: FakeTelegram, stack: Stack) 
     assert upload.ok and upload.files["document"] == b"x" * 2048
     assert upload.params["caption"] == "Your report"
     assert upload.params["caption_entities"] == [{"type": "italic", "offset": 5, "length": 6}]
+
+
+@pytest.mark.parametrize(
+    ("kind", "size", "method"),
+    [
+        ("photo", 1000, "sendPhoto"),
+        ("photo", 11 * 1024 * 1024, "sendDocument"),  # over the Bot API's 10 MB photo limit
+        ("video", 1000, "sendVideo"),
+        ("audio", 1000, "sendAudio"),
+        ("voice", 1000, "sendVoice"),
+        ("document", 1000, "sendDocument"),
+    ],
+)
+async def test_each_file_kind_uses_its_method(
+    fake: FakeTelegram, stack: Stack, kind: FileKind, size: int, method: str
+) -> None:
+    frontend = stack.frontend(fake)
+    async with running(frontend):
+        await frontend.sender.send_to_user(OWNER, File(f"clip.{kind}", b"z" * size, kind=kind))
+    upload = fake.calls_to(method)
+    assert len(upload) == 1 and upload[0].ok
+    assert len(next(iter(upload[0].files.values()))) == size
 
 
 async def test_file_over_the_upload_limit_is_refused_clearly(

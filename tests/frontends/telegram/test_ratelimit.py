@@ -68,7 +68,7 @@ async def test_one_chat_is_paced_and_others_are_not_held_up() -> None:
     one_chat = [at for chat, at in clock.calls if chat == 1]
     others = [at for chat, at in clock.calls if chat != 1]
     assert one_chat[-1] - started >= 0.2  # 6 messages at 20/s with no burst: ≥ 5 gaps of 50 ms
-    assert max(others) - started < 0.1
+    assert max(others) < one_chat[-1] - 0.1  # the other chats were done long before
 
 
 async def test_chat_actions_and_callback_answers_skip_the_chat_pace() -> None:
@@ -97,7 +97,7 @@ async def test_retry_after_pauses_only_that_chat() -> None:
     await asyncio.gather(send(limiter, clock, 1), send(limiter, clock, 2))
     at = dict(clock.calls)
     assert at[1] - started >= 1.0
-    assert at[2] - started < 0.2
+    assert at[2] < at[1] - 0.5  # chat 2 went through while chat 1 waited
 
 
 async def test_bad_requests_are_not_retried() -> None:

@@ -206,7 +206,11 @@ class TelegramFrontend:
         if self._seen(data["update_id"]):
             log.info("telegram_webhook_duplicate", update_id=data["update_id"])
             return Response(status_code=200)
-        update = Update.de_json(data, self.application.bot)
+        try:
+            update = Update.de_json(data, self.application.bot)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("telegram_webhook_unreadable", update_id=data["update_id"], error=str(exc))
+            return Response(status_code=400)
         await self.application.update_queue.put(update)
         return Response(status_code=200)
 
@@ -240,7 +244,7 @@ class TelegramFrontend:
             self.delivery,
             inbound.chat.id,
             private=inbound.chat.kind == "private",
-            lang=self._language_source(inbound.user),
+            lang=self.language_source(inbound.user),
             thread_id=message.message_thread_id if message and message.is_topic_message else None,
             reply_to=inbound.message_id if inbound.chat.kind == "group" and query is None else None,
             callback=answer,
@@ -284,7 +288,7 @@ class TelegramFrontend:
 
     # --- helpers -------------------------------------------------------------------
 
-    def _language_source(self, ref: UserRef) -> LangSource:
+    def language_source(self, ref: UserRef) -> LangSource:
         async def language() -> str:
             default = self.dispatcher.policy.default_language
             user = await self.users.find(PLATFORM, ref.id)
@@ -364,7 +368,7 @@ class TelegramFrontend:
             self.delivery,
             chat.id,
             private=chat.type == ChatType.PRIVATE,
-            lang=self._language_source(UserRef(PLATFORM, user.id, "", user.language_code)),
+            lang=self.language_source(UserRef(PLATFORM, user.id, "", user.language_code)),
         )
         try:
             await outbox.send(Text(await outbox.t("telegram.failed")))
@@ -384,7 +388,7 @@ class TelegramSender:
             front.delivery,
             platform_user_id,
             private=True,
-            lang=front._language_source(UserRef(PLATFORM, platform_user_id)),
+            lang=front.language_source(UserRef(PLATFORM, platform_user_id)),
         )
         try:
             await outbox.send(reply)

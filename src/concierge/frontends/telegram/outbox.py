@@ -173,7 +173,7 @@ class TelegramOutbox:
                     chat, ChatAction.TYPING, message_thread_id=self._thread_id
                 )
             )
-        except TelegramError as exc:  # cosmetic: never fail a reply over it
+        except (TelegramError, RecipientUnreachable) as exc:  # cosmetic: never fail over it
             log.info("telegram_typing_failed", chat=self.chat_id, error=str(exc))
 
     async def delete(self, message_id: int) -> bool:

@@ -22,4 +22,5 @@ def build_telegram(settings: Settings, app: App) -> TelegramFrontend:
         download_limit_mb=settings.telegram_download_limit_mb,
         webhook_url=settings.telegram_webhook_url,
         webhook_secret=settings.telegram_webhook_secret,
+        local_mode=settings.telegram_local_mode,
     )

@@ -29,6 +29,8 @@ log = structlog.get_logger(__name__)
 
 KIND_LABELS = {"transmission": "Transmission", "qbittorrent": "qBittorrent", "deluge": "Deluge"}
 LIBRARY_PAGE = 8
+FETCH_TIMEOUT = 15.0  # seconds for a .torrent that is the only way to add the result
+FALLBACK_FETCH_TIMEOUT = 6.0  # when a magnet can be sent instead
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,10 +124,11 @@ class DownloadCommands:
         name = str(payload.get("name") or "")
         magnet = payload.get("magnet") or None
         torrent_url = payload.get("torrent_url") or None
+        if await self._service.client_for(ctx.user) is None:
+            await self._without_client(ctx, name, magnet, torrent_url)
+            return
         try:
-            torrent = None
-            if magnet is None and torrent_url is not None:
-                torrent = await self._service.fetch_torrent(str(torrent_url))
+            torrent = await self._torrent_file(ctx, torrent_url, magnet)
             added = await self._service.send(
                 ctx.user, ctx.inbound.chat.key, magnet=magnet, torrent=torrent, name=name
             )
@@ -137,6 +140,21 @@ class DownloadCommands:
             return
         await ctx.reply(ctx.t("downloads.send.added", name=added.name))
 
+    async def _torrent_file(self, ctx: Context, url: object, magnet: object) -> bytes | None:
+        """The result's .torrent, preferred over its magnet: it carries the metadata and the
+        tracker (with a private tracker's passkey), while a magnet built from a bare hash
+        can't start a private torrent at all. The magnet is the fallback."""
+        if not url:
+            return None
+        timeout = FALLBACK_FETCH_TIMEOUT if magnet else FETCH_TIMEOUT
+        try:
+            return await self._service.fetch_torrent(str(url), ctx.user, timeout=timeout)
+        except (InvalidTorrent, UnsafeURL) as exc:
+            if not magnet:
+                raise
+            log.info("torrent_file_unavailable_sending_magnet", user=ctx.user.key, reason=str(exc))
+            return None
+
     async def _without_client(
         self, ctx: Context, name: str, magnet: object, torrent_url: object
     ) -> None:
@@ -144,7 +162,7 @@ class DownloadCommands:
             await ctx.reply(ctx.t("downloads.send.no_client", name=name, magnet=str(magnet)))
         if torrent_url:
             try:
-                data = await self._service.fetch_torrent(str(torrent_url))
+                data = await self._service.fetch_torrent(str(torrent_url), ctx.user)
             except (InvalidTorrent, UnsafeURL) as exc:
                 log.warning("torrent_fetch_failed", reason=str(exc))
                 if not magnet:

@@ -222,13 +222,16 @@ class DownloadService:
         except IntegrityError:
             log.info("download_already_recorded", user=user.key, info_hash=info_hash)
 
-    async def fetch_torrent(self, url: str) -> bytes:
-        """A tracker's .torrent file, for users without a client; raises ``InvalidTorrent``."""
-        await check_url(url, allow_private=self.policy.allow_private_urls, resolver=self._resolver)
+    async def fetch_torrent(self, url: str, user: UserRecord, *, timeout: float = 15.0) -> bytes:
+        """A result's .torrent file, fetched for ``user``: private addresses (an indexer on
+        the LAN) under the same rule as client URLs. Raises ``InvalidTorrent``/``UnsafeURL``."""
+        await check_url(
+            url, allow_private=self.may_use_private_urls(user), resolver=self._resolver
+        )
         data = b""
         try:
             async with (
-                httpx.AsyncClient(timeout=15.0, follow_redirects=False) as http,
+                httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http,
                 http.stream("GET", url) as response,
             ):
                 if response.status_code != 200:

@@ -1,0 +1,214 @@
+"""Telegram front-end throughput: the whole Concierge stack against a bare PTB echo bot.
+
+Both bots poll the same kind of fake Bot API on loopback (tests/support/fake_telegram.py)
+and get the same burst of private-chat messages. Concierge handles each through the
+front-end, dispatcher (SQLite), the agent on the built-in offline model, streaming and
+rendering; the baseline python-telegram-bot application just echoes. Pacing is off in
+both (it would measure Telegram's flood limits, not the code); retries stay on.
+
+Prints updates/second and p50/p99 latency (update available → reply received by the
+API) for each, and the ratios.  Usage: uv run python bench/telegram_throughput.py
+[--chats 40] [--messages 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+from pydantic import SecretStr
+from telegram import Update
+from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.support.fake_telegram import TOKEN, FakeTelegram  # noqa: E402
+
+from concierge.core.agent import build_agent_runner  # noqa: E402
+from concierge.core.builtin import CoreCommands, build_core_skill  # noqa: E402
+from concierge.core.buttons import ButtonStore  # noqa: E402
+from concierge.core.dispatch import AccessPolicy, Dispatcher  # noqa: E402
+from concierge.core.i18n import Catalog  # noqa: E402
+from concierge.core.metrics import Metrics  # noqa: E402
+from concierge.core.model_choice import LLMSettings  # noqa: E402
+from concierge.core.notify import Notifier  # noqa: E402
+from concierge.core.pending import PendingInputs  # noqa: E402
+from concierge.core.registry import Registry  # noqa: E402
+from concierge.frontends.telegram.app import TelegramFrontend  # noqa: E402
+from concierge.frontends.telegram.ratelimit import RateLimits  # noqa: E402
+from concierge.storage.db import Database  # noqa: E402
+from concierge.storage.repos import HistoryRepo, UpdateLog, UserRepo  # noqa: E402
+
+FIRST_USER = 500_000
+
+
+@dataclass
+class Result:
+    name: str
+    updates: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.updates / self.seconds
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def burst(fake: FakeTelegram, chats: int, messages: int, tag: str) -> list[int]:
+    updates = [
+        fake.text_update(FIRST_USER + c, f"{tag} message {i} from chat {c}")
+        for i in range(messages)
+        for c in range(chats)
+    ]
+    return fake.push_many(updates)
+
+
+async def measure(name: str, fake: FakeTelegram, chats: int, messages: int) -> Result:
+    """Push one burst and wait until every chat got one reply per message."""
+
+    def replies() -> int:
+        return len([c for c in fake.calls_to("sendMessage") if c.ok])
+
+    await fake.wait_for(lambda: True)
+    warm = burst(fake, chats, 1, "warm-up")
+    await fake.wait_for(lambda: replies() >= len(warm), seconds=120, what="warm-up")
+    done_before = {chat: len(fake.sent_texts(FIRST_USER + chat)) for chat in range(chats)}
+    ids = burst(fake, chats, messages, "bench")
+    started = time.perf_counter()
+    total = len(warm) + len(ids)
+    await fake.wait_for(lambda: replies() >= total, seconds=300, what=f"{name} replies")
+    finished = max(c.at for c in fake.calls_to("sendMessage") if c.ok)
+    latencies: list[float] = []
+    for chat in range(chats):
+        user = FIRST_USER + chat
+        sent = [c for c in fake.calls_to("sendMessage", chat_id=user) if c.ok][done_before[chat] :]
+        pushed = [uid for uid in ids if (uid - ids[0]) % chats == chat]
+        latencies += [
+            call.at - fake.update_pushed_at[uid] for call, uid in zip(sent, pushed, strict=True)
+        ]
+    return Result(name, len(ids), finished - started, latencies)
+
+
+async def run_echo(chats: int, messages: int) -> Result:
+    fake = FakeTelegram().start()
+    try:
+
+        async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+            if update.message is not None and update.message.text:
+                await update.message.reply_text(update.message.text)
+
+        app = (
+            ApplicationBuilder()
+            .token(TOKEN)
+            .base_url(f"{fake.base_url}/bot")
+            .concurrent_updates(256)
+            .build()
+        )
+        app.add_handler(MessageHandler(filters.TEXT, echo))
+        await app.initialize()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        await app.start()
+        try:
+            return await measure("python-telegram-bot echo", fake, chats, messages)
+        finally:
+            await app.updater.stop()
+            await app.stop()
+            await app.shutdown()
+    finally:
+        fake.stop()
+
+
+async def run_concierge(chats: int, messages: int, data_dir: Path) -> Result:
+    fake = FakeTelegram().start()
+    db = Database(f"sqlite+aiosqlite:///{data_dir / 'bench.db'}")
+    await db.upgrade()
+    try:
+        catalog = Catalog.load()
+        users = UserRepo(db)
+        notifier = Notifier(users)
+        metrics = Metrics()
+        core = CoreCommands(users, notifier, catalog, "en")
+        registry = Registry([build_core_skill(core)])
+        core.registry = registry
+        agent = build_agent_runner(
+            llm=LLMSettings(provider="offline"),
+            registry=registry,
+            history=HistoryRepo(db),
+            users=users,
+            metrics=metrics,
+            catalog=catalog,
+        )
+        dispatcher = Dispatcher(
+            registry=registry,
+            users=users,
+            updates=UpdateLog(db),
+            buttons=ButtonStore(db),
+            pending=PendingInputs(db),
+            catalog=catalog,
+            notifier=notifier,
+            policy=AccessPolicy(frozenset(), "open", "en"),
+            metrics=metrics,
+            agent=agent,
+        )
+        frontend = TelegramFrontend(
+            token=SecretStr(TOKEN),
+            dispatcher=dispatcher,
+            notifier=notifier,
+            registry=registry,
+            catalog=catalog,
+            users=users,
+            api_base_url=fake.base_url,
+            limits=RateLimits.unlimited(),
+            poll_timeout=1,
+        )
+        await frontend.start()
+        try:
+            return await measure("Concierge (full stack)", fake, chats, messages)
+        finally:
+            await frontend.stop()
+    finally:
+        await db.close()
+        fake.stop()
+
+
+def report(result: Result) -> None:
+    print(
+        f"{result.name:28} {result.rate:8.1f} updates/s   "
+        f"p50 {result.percentile(0.5) * 1000:7.1f} ms   p99 {result.percentile(0.99) * 1000:7.1f} ms"
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--chats", type=int, default=40)
+    parser.add_argument("--messages", type=int, default=10)
+    args = parser.parse_args()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(30))
+    echo = await run_echo(args.chats, args.messages)
+    with tempfile.TemporaryDirectory() as tmp:
+        concierge = await run_concierge(args.chats, args.messages, Path(tmp))
+    print(f"{args.chats} private chats x {args.messages} messages, fake Bot API on loopback")
+    report(echo)
+    report(concierge)
+    print(
+        f"ratio (Concierge / echo): throughput {concierge.rate / echo.rate:.2f}x, "
+        f"p50 latency {statistics.median(concierge.latencies) / statistics.median(echo.latencies):.1f}x, "
+        f"p99 latency {concierge.percentile(0.99) / echo.percentile(0.99):.1f}x"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
