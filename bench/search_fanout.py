@@ -24,8 +24,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.fixture_server import FixtureServer, hang, json_response  # noqa: E402
-
 from concierge.adapters.apibay import ApibaySource  # noqa: E402
 from concierge.adapters.http import HttpFactory  # noqa: E402
 from concierge.skills.movies.domain import TorrentQuery, TorrentResult  # noqa: E402
@@ -39,6 +37,7 @@ from concierge.skills.movies.ranking import (  # noqa: E402
 )
 from concierge.skills.movies.releases import parse_release  # noqa: E402
 from concierge.skills.movies.search import FanOut  # noqa: E402
+from tests.support.fixture_server import FixtureServer, hang, json_response  # noqa: E402
 
 LATENCIES = [0.20, 0.35, 0.50, 0.65]  # seconds, one per answering source
 DEADLINE = 1.5

@@ -30,8 +30,6 @@ from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filte
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.fake_telegram import TOKEN, FakeTelegram  # noqa: E402
-
 from concierge.core.agent import build_agent_runner  # noqa: E402
 from concierge.core.builtin import CoreCommands, build_core_skill  # noqa: E402
 from concierge.core.buttons import ButtonStore  # noqa: E402
@@ -46,6 +44,7 @@ from concierge.frontends.telegram.app import TelegramFrontend  # noqa: E402
 from concierge.frontends.telegram.ratelimit import RateLimits  # noqa: E402
 from concierge.storage.db import Database  # noqa: E402
 from concierge.storage.repos import HistoryRepo, UpdateLog, UserRepo  # noqa: E402
+from tests.support.fake_telegram import TOKEN, FakeTelegram  # noqa: E402
 
 FIRST_USER = 500_000
 

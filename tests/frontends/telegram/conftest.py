@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from tests.support.fake_telegram import TOKEN, FakeTelegram
 
 from concierge.core.access import Role
 from concierge.core.agent import build_agent_runner
@@ -34,6 +33,7 @@ from concierge.frontends.telegram.app import TelegramFrontend
 from concierge.frontends.telegram.ratelimit import RateLimits
 from concierge.storage.db import Database
 from concierge.storage.repos import HistoryRepo, UpdateLog, UserRepo
+from tests.support.fake_telegram import TOKEN, FakeTelegram
 
 LONG_BODY = "Paul Atreides unites with the Fremen. " * 60
 OWNER = 1001

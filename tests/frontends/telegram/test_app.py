@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 
+from concierge.core.access import Role
+from concierge.storage.db import Database
 from tests.frontends.telegram.conftest import (
     OWNER,
     STRANGER,
@@ -14,9 +16,6 @@ from tests.frontends.telegram.conftest import (
     running,
 )
 from tests.support.fake_telegram import BOT_ID, FakeTelegram
-
-from concierge.core.access import Role
-from concierge.storage.db import Database
 
 
 async def test_private_conversation_welcome_then_streamed_answer(

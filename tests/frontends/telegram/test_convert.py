@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.frontends.telegram.conftest import OWNER, build_stack, running
-from tests.support.fake_telegram import FakeTelegram
-
 from concierge.core.messages import AttachmentKind
 from concierge.core.skill import Context
 from concierge.frontends.telegram.convert import AttachmentError, AttachmentTooLarge
 from concierge.storage.db import Database
+from tests.frontends.telegram.conftest import OWNER, build_stack, running
+from tests.support.fake_telegram import FakeTelegram
 
 MB = 1024 * 1024
 

@@ -8,7 +8,6 @@ import re
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from telegram import Bot
-from tests.support.fake_telegram import TOKEN, BadRequest, FakeTelegram, check_entities
 
 from concierge.core.i18n import Catalog
 from concierge.core.messages import Text
@@ -22,6 +21,7 @@ from concierge.frontends.telegram.markdown import (
     utf16_len,
 )
 from concierge.frontends.telegram.outbox import Delivery, TelegramOutbox
+from tests.support.fake_telegram import TOKEN, BadRequest, FakeTelegram, check_entities
 
 OWNER = 1001
 

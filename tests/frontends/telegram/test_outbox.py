@@ -7,6 +7,11 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 import structlog
+
+from concierge.core.messages import File, FileKind, Text
+from concierge.core.notify import RecipientUnreachable
+from concierge.storage.db import Database
+from concierge.storage.repos import UserRecord
 from tests.frontends.telegram.conftest import (
     LONG_BODY,
     OWNER,
@@ -16,11 +21,6 @@ from tests.frontends.telegram.conftest import (
     running,
 )
 from tests.support.fake_telegram import TOKEN, FakeTelegram
-
-from concierge.core.messages import File, FileKind, Text
-from concierge.core.notify import RecipientUnreachable
-from concierge.storage.db import Database
-from concierge.storage.repos import UserRecord
 
 
 async def test_long_text_is_split_into_valid_messages(fake: FakeTelegram, stack: Stack) -> None:

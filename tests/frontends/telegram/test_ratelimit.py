@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 from telegram.error import BadRequest, RetryAfter
-from tests.frontends.telegram.conftest import OWNER, Stack, running
-from tests.support.fake_telegram import FakeTelegram
 
 from concierge.frontends.telegram.ratelimit import RateLimits, TelegramRateLimiter
+from tests.frontends.telegram.conftest import OWNER, Stack, running
+from tests.support.fake_telegram import FakeTelegram
 
 
 async def test_burst_of_60_replies_survives_429s_in_order(fake: FakeTelegram, stack: Stack) -> None:

@@ -10,11 +10,11 @@ from contextlib import asynccontextmanager
 import uvicorn
 from pydantic import SecretStr
 from starlette.applications import Starlette
-from tests.frontends.telegram.conftest import OWNER, Stack, build_stack, running
-from tests.support.fake_telegram import FakeTelegram
 
 from concierge.frontends.telegram.app import TelegramFrontend
 from concierge.storage.db import Database
+from tests.frontends.telegram.conftest import OWNER, Stack, build_stack, running
+from tests.support.fake_telegram import FakeTelegram
 
 
 class _Dispatching:

@@ -225,9 +225,7 @@ class DownloadService:
     async def fetch_torrent(self, url: str, user: UserRecord, *, timeout: float = 15.0) -> bytes:
         """A result's .torrent file, fetched for ``user``: private addresses (an indexer on
         the LAN) under the same rule as client URLs. Raises ``InvalidTorrent``/``UnsafeURL``."""
-        await check_url(
-            url, allow_private=self.may_use_private_urls(user), resolver=self._resolver
-        )
+        await check_url(url, allow_private=self.may_use_private_urls(user), resolver=self._resolver)
         data = b""
         try:
             async with (
