@@ -160,8 +160,10 @@ class OfflineResponder:
                 )
             }
             return
-        for word in re.findall(r"\S+\s*|\s+", part.content):
-            yield word
+        # the whole answer exists already: stream it by line, not by word (each delta
+        # costs a trip through pydantic-ai's event machinery and the front-end's edits)
+        for line in re.findall(r"[^\n]*\n|[^\n]+", part.content):
+            yield line
 
     def _next(self, messages: list[ModelMessage], info: AgentInfo) -> TextPart | ToolCallPart:
         last = messages[-1] if messages else None
