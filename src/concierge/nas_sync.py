@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -24,6 +25,8 @@ log = structlog.get_logger(__name__)
 VIDEO_SUFFIXES = {".mkv", ".mp4", ".avi", ".m4v", ".mov", ".ts", ".webm", ".wmv"}
 MOVIES, SERIES = "Movies", "Series"
 RSYNC_TIMEOUT = 6 * 3600
+MAX_NAME_BYTES = 255  # a file name on every common filesystem
+MAX_PATH_BYTES = 4096
 
 
 class NasSyncError(RuntimeError):
@@ -59,7 +62,7 @@ class PassReport:
 
 def place(release_name: str) -> Placement:
     """Where a release belongs in the library, by its parsed name."""
-    parsed: dict[str, Any] = PTT.parse_title(release_name)
+    parsed: dict[str, Any] = PTT.parse_title(release_name[:MAX_NAME_BYTES])
     title = _clean(str(parsed.get("title") or release_name)) or "Unknown"
     year = parsed.get("year")
     year = int(year) if isinstance(year, int) else None
@@ -78,8 +81,33 @@ def _clean(name: str) -> str:
     return re.sub(r"[\x00-\x1f/\\:*?\"<>|]+", " ", name).strip(" .")[:150]
 
 
+def source_path(save_path: str, name: str) -> str:
+    """The seedbox path of one download; raises ``NasSyncError`` for a name that is not one
+    plain file or folder name (``..``, ``/``, NUL, too long) or a folder that climbs out.
+
+    Relative paths get ``./`` so a name starting with ``-`` can never read as an option.
+    """
+    if (
+        not name
+        or name in (".", "..")
+        or "/" in name
+        or "\x00" in name
+        or len(name.encode(errors="replace")) > MAX_NAME_BYTES
+    ):
+        raise NasSyncError(f"refused an unsafe download name {name[:80]!r}")
+    folder = save_path or "."
+    if (
+        "\x00" in folder
+        or ".." in PurePosixPath(folder).parts
+        or len(folder.encode(errors="replace")) > MAX_PATH_BYTES
+    ):
+        raise NasSyncError(f"refused an unsafe save path {folder[:80]!r}")
+    source = str(PurePosixPath(folder, name))
+    return source if source.startswith("/") else f"./{source}"
+
+
 def rsync_command(config: NasSyncConfig, source: str, destination: Path) -> list[str]:
-    """The rsync argv (never run through a shell; no secret on it)."""
+    """The rsync argv (never run through a shell; no secret on it; ``--`` ends options)."""
     command = [config.rsync, "--archive", "--partial", "--protect-args"]
     if config.ssh_target:
         ssh = ["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"]
@@ -87,9 +115,14 @@ def rsync_command(config: NasSyncConfig, source: str, destination: Path) -> list
             ssh += ["-i", str(config.ssh_key), "-o", "IdentitiesOnly=yes"]
         if config.known_hosts is not None:
             ssh += ["-o", f"UserKnownHostsFile={config.known_hosts}"]
-        command += ["-e", " ".join(ssh), f"{config.ssh_target}:{source}"]
+        command += [
+            "-e",
+            " ".join(shlex.quote(part) for part in ssh),
+            "--",
+            f"{config.ssh_target}:{source}",
+        ]
     else:
-        command.append(source)
+        command += ["--", source]
     return [*command, f"{destination}/"]
 
 
@@ -143,36 +176,60 @@ async def sync_once(config: NasSyncConfig, http: httpx.AsyncClient) -> PassRepor
     """One pass; ``http`` is built with the server URL (tests hand in an ASGI transport)."""
     report = PassReport()
     headers = {"Authorization": f"Bearer {config.api_key}"}
-    try:
-        response = await http.get("/api/sync/pending", headers=headers)
-    except httpx.HTTPError as exc:
-        raise NasSyncError(f"cannot reach the bot ({type(exc).__name__})") from exc
+    response = await _call(http, "GET", "/api/sync/pending", headers)
     if response.status_code != 200:
         raise NasSyncError(f"the bot answered HTTP {response.status_code} for pending items")
-    for item in response.json().get("items", []):
-        name = str(item["name"])
-        source = str(PurePosixPath(str(item.get("save_path") or "."), name))
-        placement = place(name)
+    for item in _pending_items(response):
+        name = str(item.get("name") or "")
         try:
+            source = source_path(str(item.get("save_path") or ""), name)
+            placement = place(name)
             await _copy(config, source, config.library_dir / placement.folder)
         except NasSyncError as exc:
-            log.warning("nas_sync_copy_failed", name=name, reason=str(exc))
+            log.warning("nas_sync_copy_failed", name=name[:200], reason=str(exc))
             report.failed.append(name)
             continue
-        done = await http.post(
+        done = await _call(
+            http,
+            "POST",
             "/api/sync/complete",
-            headers=headers,
-            json={"info_hash": item["info_hash"], "name": name},
+            headers,
+            json={"info_hash": item.get("info_hash"), "name": name},
         )
         if done.status_code != 200:
-            log.warning("nas_sync_report_failed", name=name, status=done.status_code)
+            log.warning("nas_sync_report_failed", name=name[:200], status=done.status_code)
         report.copied.append(name)
     index = await asyncio.to_thread(library_index, config.library_dir)
-    pushed = await http.post("/api/sync/library-index", headers=headers, json={"items": index})
+    pushed = await _call(http, "POST", "/api/sync/library-index", headers, json={"items": index})
     if pushed.status_code != 200:
         raise NasSyncError(f"the bot refused the library index (HTTP {pushed.status_code})")
     report.indexed = len(index)
     return report
+
+
+async def _call(
+    http: httpx.AsyncClient,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    json: Any = None,
+) -> httpx.Response:
+    """One request to the bot; any transport failure becomes ``NasSyncError`` (no key in it)."""
+    try:
+        return await http.request(method, path, headers=headers, json=json)
+    except httpx.HTTPError as exc:
+        raise NasSyncError(f"cannot reach the bot ({type(exc).__name__} on {path})") from exc
+
+
+def _pending_items(response: httpx.Response) -> list[dict[str, Any]]:
+    """The pending list, or ``NasSyncError`` when the answer is not the documented shape."""
+    try:
+        items = response.json().get("items", [])
+    except (ValueError, AttributeError, RecursionError) as exc:
+        raise NasSyncError("the bot's pending list is not the expected JSON") from exc
+    if not isinstance(items, list):
+        raise NasSyncError("the bot's pending list is not a list")
+    return [item for item in items if isinstance(item, dict)]
 
 
 async def run_nas_sync(

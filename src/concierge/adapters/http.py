@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -29,6 +29,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 log = structlog.get_logger(__name__)
 
 USER_AGENT = "Concierge/0.1 (+self-hosted media concierge)"
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024  # far above any API answer, page or .torrent we read
 
 
 class ExternalServiceError(Exception):
@@ -113,6 +114,59 @@ class Secrets:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
+class ResponseTooLarge(BadResponse):
+    """The answer is bigger than the client accepts (an endless or hostile body)."""
+
+
+class _CappedStream(httpx.AsyncByteStream):
+    def __init__(self, inner: httpx.AsyncByteStream, limit: int, host: str) -> None:
+        self._inner, self._limit, self._host = inner, limit, host
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        seen = 0
+        chunks = aiter(self._inner)
+        try:
+            async for chunk in chunks:
+                seen += len(chunk)
+                if seen > self._limit:
+                    raise ResponseTooLarge(self._host, f"more than {self._limit} bytes")
+                yield chunk
+        finally:  # close the inner generator now, not from a finalizer task later
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class _SizeCap(httpx.AsyncBaseTransport):
+    """Stops reading an answer past ``limit`` bytes (as sent), below the cache and retries."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, limit: int) -> None:
+        self._inner = inner
+        self._limit = limit
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self._limit:
+            await response.aclose()
+            raise ResponseTooLarge(request.url.host, f"declares {declared} bytes")
+        stream = response.stream
+        assert isinstance(stream, httpx.AsyncByteStream)
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=_CappedStream(stream, self._limit, request.url.host),
+            extensions=response.extensions,
+            request=request,
+        )
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
 class _SecretTransport(httpx.AsyncBaseTransport):
     """Adds secrets to a copy of the request, so upper layers never see them."""
 
@@ -187,13 +241,14 @@ class ResilientClient:
         transport: httpx.AsyncBaseTransport | None = None,
         follow_redirects: bool = True,
         keep_cookies: bool = True,
+        max_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
         self._retries = retries
         self._backoff = backoff
         self._max_retry_after = max_retry_after
-        network = transport or httpx.AsyncHTTPTransport()
+        network = _SizeCap(transport or httpx.AsyncHTTPTransport(), max_bytes)
         inner: httpx.AsyncBaseTransport = _SecretTransport(network, secrets or Secrets())
         self.caching = storage is not None
         if storage is not None:
@@ -231,7 +286,11 @@ class ResilientClient:
     ) -> httpx.Response:
         """Send with retries on 429/5xx/timeouts; ``ttl`` (seconds) caches a GET."""
         clean = {k: v for k, v in (params or {}).items() if v is not None}
-        url = str(self._client.build_request(method, path, params=clean).url)
+        try:
+            url = str(self._client.build_request(method, path, params=clean).url)
+        except httpx.InvalidURL as exc:  # e.g. a 100 KB search text: over httpx's URL limits
+            log.warning("http_request_invalid", source=self.name, method=method, path=path[:200])
+            raise BadResponse(self.name, "the request URL is too long or invalid") from exc
         extensions = self._cache_extension(method, url, ttl) if method == "GET" else {}
 
         async def attempt() -> httpx.Response:
@@ -245,6 +304,8 @@ class ResilientClient:
                     headers=headers,
                     extensions=extensions,
                 )
+            except ResponseTooLarge as exc:
+                raise ResponseTooLarge(self.name, exc.detail) from exc
             except httpx.TimeoutException as exc:
                 raise SourceTimeout(self.name, type(exc).__name__) from exc
             except httpx.TransportError as exc:

@@ -18,6 +18,7 @@ from concierge.adapters.http import (
     BadResponse,
     Blocked,
     HttpFactory,
+    NotFound,
     Secrets,
     looks_blocked,
 )
@@ -29,6 +30,7 @@ log = structlog.get_logger(__name__)
 TTL_CAPS = 24 * 3600.0
 TTL_SEARCH = 15 * 60.0
 TORZNAB_NS = "{http://torznab.com/schemas/2015/feed}"
+MAX_TORRENT_BYTES = 10 * 1024 * 1024
 MOVIES, TV = "2000", "5000"
 
 
@@ -76,6 +78,12 @@ def _modes(root: ET.Element) -> Caps:
     return Caps(
         search=mode("search") or frozenset({"q"}), movie=mode("movie-search"), tv=mode("tv-search")
     )
+
+
+def _count(value: str | None) -> int:
+    """A non-negative count from an indexer attribute; 0 when it is not one (trackers vary)."""
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 20 else 0
 
 
 def _raise_on_error(root: ET.Element, source: str) -> None:
@@ -180,15 +188,15 @@ class TorznabSource:
         indexer = item.find("jackettindexer")
         if indexer is None:
             indexer = item.find("prowlarrindexer")
-        seeders = int(attrs.get("seeders") or 0)
-        peers = int(attrs.get("peers") or 0)
+        seeders = _count(attrs.get("seeders"))
+        peers = _count(attrs.get("peers"))
         return TorrentResult(
             source=self.name,
             tracker=(indexer.text or "").strip()
             if indexer is not None and indexer.text
             else self.label,
             name=title,
-            size=int(size_text) if size_text and size_text.isdigit() else 0,
+            size=_count(size_text),
             seeders=seeders,
             leechers=max(peers - seeders, 0),
             info_hash=info_hash,
@@ -198,6 +206,22 @@ class TorznabSource:
             ref=(item.findtext("guid") or "").strip() or None,
             published=(item.findtext("pubDate") or "").strip() or None,
         )
+
+    async def torrent_file(self, result: TorrentResult, user_id: int | None = None) -> bytes:
+        """The .torrent behind a result's link, fetched here: Jackett and Prowlarr put the
+        API key in that link, so it is never shown to a user as a URL button.
+
+        Only links to the indexer's own origin are followed (the key goes nowhere else).
+        """
+        link = urlsplit(result.torrent_url or "")
+        if urlunsplit((link.scheme, link.netloc, "", "", "")) != self._endpoint.origin:
+            raise NotFound(self.name, "no .torrent link on the indexer for this release")
+        params = dict(parse_qsl(link.query, keep_blank_values=True))  # kept out of logs
+        response = await self._client.request("GET", link.path or "/", params=params)
+        data = response.content
+        if not data.startswith(b"d") or len(data) > MAX_TORRENT_BYTES:  # a bencoded dictionary
+            raise BadResponse(self.name, "the indexer did not hand over a .torrent file")
+        return data
 
     async def magnet(self, result: TorrentResult, user_id: int | None = None) -> str:
         if result.magnet:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import unicodedata
@@ -36,6 +37,7 @@ from concierge.storage.repos import UserRecord
 log = structlog.get_logger(__name__)
 
 CREDENTIAL_NAME = "downloads.client"
+TORRENT_FETCH_SECONDS = 30.0  # the whole .torrent download, however slowly it trickles in
 GLOBAL = "global"
 ClientFactory = Callable[[ClientConfig], TorrentClient]
 
@@ -89,8 +91,10 @@ class DownloadService:
         factory: ClientFactory,
         policy: ClientPolicy,
         resolver: Resolver = system_resolver,
+        fetch_seconds: float = TORRENT_FETCH_SECONDS,
     ) -> None:
         self._db = db
+        self._fetch_seconds = fetch_seconds
         self._credentials = credentials
         self._factory = factory
         self.policy = policy
@@ -226,22 +230,25 @@ class DownloadService:
         """A result's .torrent file, fetched for ``user``: private addresses (an indexer on
         the LAN) under the same rule as client URLs. Raises ``InvalidTorrent``/``UnsafeURL``."""
         await check_url(url, allow_private=self.may_use_private_urls(user), resolver=self._resolver)
-        data = b""
+        data = bytearray()
         try:
             async with (
+                asyncio.timeout(self._fetch_seconds),
                 httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http,
                 http.stream("GET", url) as response,
             ):
                 if response.status_code != 200:
                     raise InvalidTorrent(f"the tracker answered HTTP {response.status_code}")
-                async for chunk in response.aiter_bytes():
+                async for chunk in response.aiter_raw():  # as sent: no decompression bomb
                     data += chunk
                     if len(data) > MAX_TORRENT_BYTES:
                         raise InvalidTorrent("the .torrent file is too large")
+        except TimeoutError as exc:
+            raise InvalidTorrent("the .torrent took too long to download") from exc
         except httpx.HTTPError as exc:
             raise InvalidTorrent(f"could not fetch the .torrent ({type(exc).__name__})") from exc
-        parse_torrent(data)
-        return data
+        parse_torrent(bytes(data))
+        return bytes(data)
 
     # --- the user's downloads -------------------------------------------------------
 

@@ -106,14 +106,14 @@ class SyncAPI:
         declared = request.headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
             raise _BadRequest(413, "body too large")
-        body = b""
+        body = bytearray()
         async for chunk in request.stream():
             body += chunk
             if len(body) > MAX_BODY:
                 raise _BadRequest(413, "body too large")
         try:
             return json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise _BadRequest(400, "body is not JSON") from exc
 
     async def pending(self, request: Request) -> Response:

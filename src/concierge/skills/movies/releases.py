@@ -15,6 +15,12 @@ from typing import Any
 
 import PTT
 
+# Names come from strangers (tracker results). PTT's cost grows much faster than the
+# name (a 10 KB name took 7–30 s), so it sees a real name's worth; our own linear
+# patterns see more, for the voice-over marks RuTracker puts at the end.
+MAX_PARSED_NAME = 300
+MAX_SCANNED_NAME = 1000
+
 RESOLUTIONS = {"2160p": 2160, "1440p": 1440, "1080p": 1080, "720p": 720, "576p": 576, "480p": 480}
 
 # Normalized source names, best first (a remux beats an encode of the same disc).
@@ -140,7 +146,8 @@ def _seasons(parsed: dict[str, Any], name: str) -> tuple[int, ...]:
 @lru_cache(maxsize=4096)
 def parse_release(name: str) -> Release:
     """Parse one release name; cached, as the same names recur across searches."""
-    parsed: dict[str, Any] = PTT.parse_title(name)
+    parsed: dict[str, Any] = PTT.parse_title(name[:MAX_PARSED_NAME])
+    name = name[:MAX_SCANNED_NAME]
     resolution = RESOLUTIONS.get(str(parsed.get("resolution") or "").lower())
     if resolution is None and _UHD.search(name):
         resolution = 2160
