@@ -25,7 +25,7 @@ from starlette.responses import Response
 
 from concierge.bootstrap import App, build_app
 from concierge.config import Settings
-from concierge.core.messages import Card
+from concierge.core.messages import Card, unescape_literal
 from concierge.skills.downloads.ports import TorrentNotFound, TorrentStatus
 from daemons import RunningDaemon, make_client, make_payload
 from tests.skills.downloads.support import client_url
@@ -170,7 +170,7 @@ async def test_search_send_complete_and_one_notice_across_restarts(
                 owner = Person(app, OWNER, "owner")
                 shown = await owner.say("find Dune Part Two 2160p")
                 cards = [r for r in shown.sent if isinstance(r, Card)]
-                assert any(name in card.body for card in cards), shown.all_text()
+                assert any(name in unescape_literal(card.body) for card in cards), shown.all_text()
                 send = shown.button("📥 Send to my client")
                 shown.clear()
                 await owner.press(send.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from concierge.core.messages import Button, ButtonRows, Card, File, Reply, Text
+from concierge.core.messages import Button, ButtonRows, Card, File, Reply, Text, unescape_literal
 
 
 @dataclass
@@ -48,14 +48,15 @@ class RecordingOutbox:
 
     # --- reading what was shown ---
     def texts(self) -> list[str]:
+        """The visible text of each reply (Markdown escapes of outside text undone)."""
         shown: list[str] = []
         for reply in self.sent:
             if isinstance(reply, Text):
-                shown.append(reply.text)
+                shown.append(unescape_literal(reply.text))
             elif isinstance(reply, Card):
-                shown.append(f"{reply.title}\n{reply.body}")
+                shown.append(f"{reply.title}\n{unescape_literal(reply.body)}")
             elif isinstance(reply, File):
-                shown.append(reply.caption)
+                shown.append(unescape_literal(reply.caption))
         return shown
 
     def all_text(self) -> str:

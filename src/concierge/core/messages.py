@@ -6,6 +6,7 @@ nothing in here knows about Telegram, Discord or the terminal.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -94,6 +95,23 @@ class Inbound:
 
 
 # --- replies -----------------------------------------------------------------
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def literal(text: str) -> str:
+    """Outside text (tracker names, overviews, user names) made inert inside Markdown.
+
+    A release called ``[FREE 4K](https://phish.example)`` must show as written,
+    never as a hidden link; every ASCII punctuation mark is backslash-escaped.
+    """
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+
+
+def unescape_literal(markdown: str) -> str:
+    """What a plain-text renderer shows for Markdown escapes (the inverse of ``literal``)."""
+    return _MARKDOWN_ESCAPE.sub(r"\1", markdown)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from typing import Any
 from concierge.bootstrap import App
 from concierge.core.access import Role
 from concierge.core.i18n import Catalog
-from concierge.core.messages import Reply, Text, UserRef
+from concierge.core.messages import Reply, Text, UserRef, unescape_literal
 from concierge.core.notify import DeliveryFailed, Notifier
 from concierge.skills.downloads.client_url import ClientConfig
 from concierge.skills.downloads.factory import default_factory
@@ -34,7 +34,7 @@ class Inbox:
         if self.failing is not None:
             raise DeliveryFailed(self.failing)
         assert isinstance(reply, Text)
-        self.received.setdefault(platform_user_id, []).append(reply.text)
+        self.received.setdefault(platform_user_id, []).append(unescape_literal(reply.text))
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from concierge.core.messages import Button, ButtonRows, Card, File, Reply, Text
+from concierge.core.messages import Button, ButtonRows, Card, File, Reply, Text, unescape_literal
 
 
 class ButtonBoard:
@@ -37,11 +37,11 @@ class ButtonBoard:
 
 def render_reply(reply: Reply, board: ButtonBoard, files_dir: Path) -> str:
     if isinstance(reply, Text):
-        return "\n".join([reply.text, *board.number(reply.buttons)])
+        return "\n".join([unescape_literal(reply.text), *board.number(reply.buttons)])
     if isinstance(reply, Card):
         lines = [f"━━ {reply.title} ━━"]
         if reply.body:
-            lines.append(reply.body)
+            lines.append(unescape_literal(reply.body))
         if reply.image_url:
             lines.append(f"🖼 {reply.image_url}")
         if reply.link:

@@ -18,6 +18,8 @@ import pyromark
 from telegram import MessageEntity
 from telegramify_markdown import RenderConfig, convert
 
+from concierge.core.messages import literal
+
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_URL = 2048
@@ -31,7 +33,6 @@ _OPTIONS = (
 # An autolink (<https://…>) is kept; a backslash pair is already literal; any other
 # `<`, `&` or `$` is escaped so HTML, entities and math show exactly as written.
 _LITERAL = re.compile(r"(<(?:https?|tg)://[^\s<>]*>)|(\\.)|([<&$])", re.DOTALL)
-_MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _BARE_DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)*\.[A-Za-z]{2,}(?:[/?#]\S*)?$")
 _ALLOWED_TYPES = frozenset(
     {
@@ -78,7 +79,7 @@ def _utf16_offsets(text: str) -> list[int]:
 
 def escape_markdown(text: str) -> str:
     """Plain text made safe to interpolate into Markdown (every punctuation escaped)."""
-    return _MD_PUNCTUATION.sub(r"\\\1", text)
+    return literal(text)
 
 
 def _code_ranges(markdown: str) -> list[tuple[int, int]]:

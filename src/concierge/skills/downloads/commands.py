@@ -8,7 +8,7 @@ from typing import Any
 import structlog
 
 from concierge.core.access import Role
-from concierge.core.messages import Button, File, Text, rows
+from concierge.core.messages import Button, File, Text, literal, rows
 from concierge.core.skill import Context
 from concierge.core.urlguard import UnsafeURL
 from concierge.skills.downloads.client_url import (
@@ -138,7 +138,7 @@ class DownloadCommands:
         except SEND.errors as exc:
             await ctx.reply(SEND.text(ctx, exc))
             return
-        await ctx.reply(ctx.t("downloads.send.added", name=added.name))
+        await ctx.reply(ctx.t("downloads.send.added", name=literal(added.name)))
 
     async def _torrent_file(self, ctx: Context, url: object, magnet: object) -> bytes | None:
         """The result's .torrent, preferred over its magnet: it carries the metadata and the
@@ -159,7 +159,9 @@ class DownloadCommands:
         self, ctx: Context, name: str, magnet: object, torrent_url: object
     ) -> None:
         if magnet:
-            await ctx.reply(ctx.t("downloads.send.no_client", name=name, magnet=str(magnet)))
+            await ctx.reply(
+                ctx.t("downloads.send.no_client", name=literal(name), magnet=str(magnet))
+            )
         if torrent_url:
             try:
                 data = await self._service.fetch_torrent(str(torrent_url), ctx.user)
@@ -169,7 +171,7 @@ class DownloadCommands:
                     await ctx.reply(ctx.t("downloads.send.invalid"))
                 return
             filename = _safe_filename(name) + ".torrent"
-            caption = ctx.t("downloads.send.no_client_file", name=name)
+            caption = ctx.t("downloads.send.no_client_file", name=literal(name))
             await ctx.reply(File(filename, data, caption=caption))
         elif not magnet:
             await ctx.reply(ctx.t("downloads.send.invalid"))
@@ -207,7 +209,7 @@ class DownloadCommands:
         except CONTROL.errors as exc:
             text = CONTROL.text(ctx, exc)
         else:
-            text = ctx.t(f"downloads.control.{action}", name=row.name)
+            text = ctx.t(f"downloads.control.{action}", name=literal(row.name))
         await ctx.reply(text)
         return text
 

@@ -14,7 +14,7 @@ import structlog
 from sqlalchemy import or_, select, update
 
 from concierge.core.i18n import Catalog, resolve_language
-from concierge.core.messages import Text
+from concierge.core.messages import Text, literal
 from concierge.core.notify import DeliveryFailed, Notifier, RecipientUnreachable
 from concierge.skills.downloads.models import DownloadNoticeRow, DownloadRow
 from concierge.skills.downloads.ports import TorrentClientError, TorrentStatus
@@ -203,7 +203,7 @@ class CompletionMonitor:
                 else "downloads.notice.ready"
             ),
         }.get(notice.kind, "downloads.notice.ready")
-        text = self._catalog.t(key, lang, name=download.name)
+        text = self._catalog.t(key, lang, name=literal(download.name))
         try:
             await self._notifier.send(user, Text(text))
         except (DeliveryFailed, RecipientUnreachable) as exc:

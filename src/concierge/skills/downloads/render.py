@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from concierge.core.messages import Button, Text, rows
+from concierge.core.messages import Button, Text, literal, rows
 from concierge.core.skill import Context
 from concierge.skills.downloads.library import LibraryItem
 from concierge.skills.downloads.ports import TorrentState
@@ -73,7 +73,7 @@ async def download_item(ctx: Context, view: DownloadView) -> Text:
         )
     text = ctx.t(
         "downloads.list.item",
-        name=view.name,
+        name=literal(view.name),
         bar=progress_bar(progress),
         percent=int(progress * 100),
         state=state,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
-from concierge.core.messages import Button, Card, Text, rows
+from concierge.core.messages import Button, Card, Text, literal, rows
 from concierge.core.skill import Context
 from concierge.skills.movies.domain import Person, Title, TitleHit, TorrentResult
 from concierge.skills.movies.magnets import human_size
@@ -69,8 +69,8 @@ async def title_card(ctx: Context, title: Title, *, in_library: bool = False) ->
     ref = {"kind": title.kind, "id": title.tmdb_id}
     lines: list[str] = []
     if title.original_title and title.original_title != title.title:
-        lines.append(f"_{title.original_title}_")
-    facts = [", ".join(title.genres)] if title.genres else []
+        lines.append(f"_{literal(title.original_title)}_")
+    facts = [literal(", ".join(title.genres))] if title.genres else []
     if title.runtime:
         facts.append(ctx.t("movies.card.runtime", minutes=title.runtime))
     if title.kind == "tv" and title.seasons:
@@ -86,10 +86,13 @@ async def title_card(ctx: Context, title: Title, *, in_library: bool = False) ->
         lines.append(ctx.t("movies.card.in_library"))
     if title.directors:
         key = "movies.card.director" if title.kind == "movie" else "movies.card.creator"
-        lines.append(ctx.t(key, names=", ".join(title.directors)))
+        lines.append(ctx.t(key, names=literal(", ".join(title.directors))))
     if title.cast:
         lines.append(
-            ctx.t("movies.card.cast_line", names=", ".join(c.name for c in title.cast[:5]))
+            ctx.t(
+                "movies.card.cast_line",
+                names=literal(", ".join(c.name for c in title.cast[:5])),
+            )
         )
     if title.next_episode is not None:
         ep = title.next_episode
@@ -103,7 +106,7 @@ async def title_card(ctx: Context, title: Title, *, in_library: bool = False) ->
         )
     if title.overview:
         lines.append("")
-        lines.append(_short(title.overview))
+        lines.append(literal(_short(title.overview)))
     buttons = rows(
         await ctx.button(ctx.t("movies.card.find_torrents"), TORRENTS, ref),
         await ctx.button(ctx.t("movies.card.similar"), SIMILAR, ref)
@@ -125,13 +128,17 @@ async def title_card(ctx: Context, title: Title, *, in_library: bool = False) ->
 async def person_card(ctx: Context, person: Person) -> Card:
     lines: list[str] = []
     if person.department:
-        lines.append(person.department)
+        lines.append(literal(person.department))
     if person.birthday:
         lines.append(
-            ctx.t("movies.person.born", date=person.birthday, place=person.place_of_birth or "?")
+            ctx.t(
+                "movies.person.born",
+                date=literal(person.birthday),
+                place=literal(person.place_of_birth or "?"),
+            )
         )
     if person.biography:
-        lines.append(_short(person.biography, 500))
+        lines.append(literal(_short(person.biography, 500)))
     buttons: list[Button | None] = []
     if person.known_for:
         lines.append(ctx.t("movies.person.known_for"))
@@ -154,7 +161,7 @@ async def title_list(ctx: Context, header: str, hits: Sequence[TitleHit]) -> Tex
     for number, hit in enumerate(hits, 1):
         kind = ctx.t(f"movies.kind.{hit.kind}")
         rating = f" · ⭐ {hit.rating:.1f}" if hit.rating else ""
-        lines.append(f"{number}. {heading(hit)} — {kind}{rating}")
+        lines.append(f"{number}. {literal(heading(hit))} — {kind}{rating}")
         buttons.append(
             await ctx.button(f"{number}. {hit.title}", OPEN, {"kind": hit.kind, "id": hit.tmdb_id})
         )
@@ -195,12 +202,12 @@ async def torrent_card(
     result = ranked.result
     label = f"{number}. " + (f"{ctx.t(f'movies.torrents.role.{role}')}: " if role else "")
     body = [
-        result.name,
+        literal(result.name),
         ctx.t(
             "movies.torrents.line",
             size=human_size(result.size),
             seeders=result.seeders,
-            tracker=result.tracker,
+            tracker=literal(result.tracker),
         ),
     ]
     marks = badges(ranked.release)
@@ -229,5 +236,7 @@ def heading_short(ranked: RankedTorrent) -> str:
 
 
 def failures_text(ctx: Context, failures: Sequence[SourceFailure]) -> str:
-    named = ", ".join(f"{f.source} ({ctx.t(f'movies.reason.{f.reason}')})" for f in failures)
+    named = ", ".join(
+        f"{literal(f.source)} ({ctx.t(f'movies.reason.{f.reason}')})" for f in failures
+    )
     return ctx.t("movies.torrents.not_answered", sources=named)
