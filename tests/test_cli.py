@@ -142,3 +142,18 @@ def test_keys_rotate_reencrypts_stored_secrets(tmp_path: Path) -> None:
     assert result.returncode == 0 and "re-encrypted 1 stored secret" in result.stdout
     assert asyncio.run(read([key_b])) == "pw-1"
     assert key_a not in result.stdout + result.stderr and key_b not in result.stdout + result.stderr
+
+
+def test_nas_sync_refuses_to_send_its_key_over_plain_http_to_a_public_host(tmp_path: Path) -> None:
+    result = run(
+        tmp_path,
+        "nas-sync",
+        "--server-url",
+        "http://bot.example.org",
+        "--library-dir",
+        str(tmp_path),
+        "--once",
+        SYNC_API_KEY="k" * 32,
+    )
+    assert result.returncode == 2
+    assert "https" in result.stderr and "k" * 32 not in result.stderr

@@ -149,11 +149,15 @@ def nas_sync(
     """Run on the NAS: copy finished seedbox downloads home, sort them, report back (SYNC_API_KEY)."""
     from pathlib import Path
 
-    from concierge.nas_sync import NasSyncConfig, run_nas_sync
+    from concierge.nas_sync import NasSyncConfig, insecure_server_url, run_nas_sync
 
     settings = _settings()
     if settings.sync_api_key is None:
         typer.echo("SYNC_API_KEY is not set; it must match the bot's", err=True)
+        raise typer.Exit(2)
+    problem = insecure_server_url(server_url)
+    if problem is not None:
+        typer.echo(f"refusing to sync: {problem}", err=True)
         raise typer.Exit(2)
     config = NasSyncConfig(
         server_url=server_url,

@@ -10,11 +10,13 @@ parsed release name, report it done (by info-hash), then push the library index.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import PTT
@@ -230,6 +232,29 @@ def _pending_items(response: httpx.Response) -> list[dict[str, Any]]:
     if not isinstance(items, list):
         raise NasSyncError("the bot's pending list is not a list")
     return [item for item in items if isinstance(item, dict)]
+
+
+def insecure_server_url(url: str) -> str | None:
+    """Why sending the sync key to ``url`` would expose it, or None when it is safe.
+
+    Plain http is fine on loopback and private networks (NAS and bot side by side);
+    anywhere else the key would cross the internet in clear text.
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return None
+    if parts.scheme != "http" or not parts.hostname:
+        return f"server URL must be http(s)://host, got {url!r}"
+    host = parts.hostname
+    if host == "localhost" or host.endswith(".local"):
+        return None
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return f"{host} is reached over plain http; use https so SYNC_API_KEY is not sent in clear"
+    if address.is_loopback or address.is_private:
+        return None
+    return f"{host} is reached over plain http; use https so SYNC_API_KEY is not sent in clear"
 
 
 async def run_nas_sync(

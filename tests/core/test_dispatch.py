@@ -214,3 +214,17 @@ async def test_a_flooding_user_is_told_to_wait_and_cannot_starve_others(tmp_path
         busy = [t for t in flooder.outbox.texts() if t.startswith("I'm still working")]
         assert len(busy) == 10
         assert ("telegram:2", "hello") in agent.seen
+
+
+async def test_a_huge_message_is_refused_clearly_without_reaching_the_agent(tmp_path: Path) -> None:
+    from concierge.core.dispatch import MAX_TEXT_CHARS
+
+    async with running_app(tmp_path, access_mode="open") as app:
+        agent = RecordingAgent()
+        app.dispatcher.agent = agent
+        person = Person(app, 9, lang="ru")
+        await person.say("я" * (MAX_TEXT_CHARS + 1))
+        assert agent.seen == []
+        assert person.outbox.texts()[-1].startswith("Сообщение слишком длинное")
+        await person.say("я" * MAX_TEXT_CHARS)
+        assert len(agent.seen) == 1

@@ -28,6 +28,7 @@ from concierge.storage.repos import UpdateLog, UserRecord, UserRepo
 
 log = structlog.get_logger(__name__)
 
+MAX_TEXT_CHARS = 16_000  # past this a message is refused before any work (Telegram caps at 4096)
 MAX_QUEUED_PER_USER = 20  # a user's updates waiting or running; more are turned away
 APPROVE_ACTION = "access.approve"
 BLOCK_ACTION = "access.block"
@@ -306,14 +307,16 @@ class Dispatcher:
 
     async def _message(self, ctx: Context) -> None:
         text = ctx.inbound.text.strip()
-        if text:
-            question = await self.pending.take(ctx.user.id)
-            if question is not None and question.action in self.registry.buttons:
-                payload = {**question.payload, "text": text, "message_id": ctx.inbound.message_id}
-                await self.registry.buttons[question.action](ctx, payload)
-                return
         if not text:
             await ctx.reply(ctx.t("attachments.unsupported"))
+            return
+        if len(text) > MAX_TEXT_CHARS:
+            await ctx.reply(ctx.t("errors.too_long", limit=MAX_TEXT_CHARS))
+            return
+        question = await self.pending.take(ctx.user.id)
+        if question is not None and question.action in self.registry.buttons:
+            payload = {**question.payload, "text": text, "message_id": ctx.inbound.message_id}
+            await self.registry.buttons[question.action](ctx, payload)
             return
         if self.agent is None:
             await ctx.reply(ctx.t("agent.unavailable"))
