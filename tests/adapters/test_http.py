@@ -9,18 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from concierge.adapters.http import (
+from concierge.adapters.errors import (
     AuthFailed,
     BadResponse,
     Blocked,
-    HttpFactory,
     NotFound,
     RateLimited,
-    Secrets,
     SourceTimeout,
     SourceUnavailable,
-    parse_retry_after,
 )
+from concierge.adapters.http import HttpFactory, Secrets, parse_retry_after
 from tests.support.fixture_server import FixtureServer, hang, json_response, sequence, text
 
 KEY = "super-secret-api-key-123"

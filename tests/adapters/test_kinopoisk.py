@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from concierge.adapters.http import AuthFailed, HttpFactory, RateLimited
+from concierge.adapters.errors import AuthFailed, RateLimited
+from concierge.adapters.http import HttpFactory
 from concierge.adapters.kinopoisk import KinopoiskRatings
 from concierge.skills.movies.domain import Title
 from tests.support.fixture_server import FixtureServer, fixture_file

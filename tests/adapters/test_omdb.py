@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from concierge.adapters.http import AuthFailed, HttpFactory, NotFound, RateLimited
+from concierge.adapters.errors import AuthFailed, NotFound, RateLimited
+from concierge.adapters.http import HttpFactory
 from concierge.adapters.omdb import OmdbRatings
 from concierge.skills.movies.domain import Title
 from tests.support.fixture_server import FixtureServer, fixture_file

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from concierge.adapters.http import AuthFailed, Blocked, CaptchaRequired, HttpFactory
+from concierge.adapters.errors import AuthFailed, Blocked, CaptchaRequired
+from concierge.adapters.http import HttpFactory
 from concierge.adapters.rutracker import (
     PASSWORD_KEY,
     SESSION_KEY,

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from concierge.adapters.http import AuthFailed, HttpFactory, NotFound, RateLimited
+from concierge.adapters.errors import AuthFailed, NotFound, RateLimited
+from concierge.adapters.http import HttpFactory
 from concierge.adapters.tmdb import TmdbCatalog, tmdb_secrets
 from tests.support.fixture_server import FixtureServer, fixture_file, json_response
 from tests.support.movie_fixtures import FIXTURES, TMDB, movie_routes

@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 
 from concierge.adapters.apibay import ApibaySource
-from concierge.adapters.http import (
+from concierge.adapters.errors import (
     AuthFailed,
     BadResponse,
     Blocked,
     ExternalServiceError,
-    HttpFactory,
     RateLimited,
     SourceTimeout,
     SourceUnavailable,
 )
+from concierge.adapters.http import HttpFactory
 from concierge.adapters.torapi import TorApiSource
 from concierge.adapters.torznab import TorznabSource, split_endpoint
 from concierge.skills.movies.domain import TorrentQuery, TorrentResult

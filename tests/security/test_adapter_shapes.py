@@ -9,7 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from concierge.adapters.apibay import ApibaySource
-from concierge.adapters.http import ExternalServiceError, HttpFactory
+from concierge.adapters.errors import ExternalServiceError
+from concierge.adapters.http import HttpFactory
 from concierge.adapters.torapi import TorApiSource
 from concierge.adapters.torznab import TorznabSource
 from concierge.skills.movies.domain import TorrentQuery

@@ -12,7 +12,8 @@ from hishel import AsyncSqliteStorage
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from concierge.adapters.http import BadResponse, ResilientClient
+from concierge.adapters.errors import BadResponse
+from concierge.adapters.http import ResilientClient
 from concierge.skills.downloads.service import ClientPolicy, DownloadService
 from concierge.skills.downloads.torrentfile import InvalidTorrent
 from tests.skills.downloads.support import Downloads

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import structlog
 
-from concierge.adapters.http import BadResponse, HttpFactory
+from concierge.adapters.errors import BadResponse
+from concierge.adapters.http import HttpFactory
 from concierge.skills.movies.domain import TorrentQuery, TorrentResult
 from concierge.skills.movies.magnets import build_magnet, normalize_hash
 

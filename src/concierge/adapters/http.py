@@ -5,13 +5,13 @@
 transport on a copy of the request, so the cache never stores them and its
 keys stay the same when a key is rotated. Responses are cached per call with
 the TTL the adapter chooses for that endpoint (hishel, SQLite on disk).
+Failures come out as the typed errors of errors.py.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
-import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,79 +26,24 @@ from hishel import AsyncSqliteStorage
 from hishel.httpx import AsyncCacheTransport
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
+from concierge.adapters.errors import (
+    AuthFailed,
+    BadResponse,
+    Blocked,
+    ExternalServiceError,
+    NotFound,
+    RateLimited,
+    ResponseTooLarge,
+    SourceTimeout,
+    SourceUnavailable,
+    looks_blocked,
+)
+
 log = structlog.get_logger(__name__)
 
 USER_AGENT = "Concierge/0.1 (+self-hosted media concierge)"
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024  # far above any API answer, page or .torrent we read
-
-
-class ExternalServiceError(Exception):
-    """A call to another service failed; ``source`` names the adapter."""
-
-    kind = "error"
-
-    def __init__(self, source: str, detail: str = "", *, status: int | None = None) -> None:
-        self.source = source
-        self.detail = detail
-        self.status = status
-        super().__init__(f"{source}: {self.kind}" + (f" ({detail})" if detail else ""))
-
-
-class SourceTimeout(ExternalServiceError):
-    kind = "timeout"
-
-
-class SourceUnavailable(ExternalServiceError):
-    """Connection refused/reset, or a 5xx answer."""
-
-    kind = "unavailable"
-
-
-class RateLimited(ExternalServiceError):
-    kind = "rate_limited"
-
-    def __init__(self, source: str, detail: str = "", *, retry_after: float | None = None) -> None:
-        super().__init__(source, detail, status=429)
-        self.retry_after = retry_after
-
-
-class AuthFailed(ExternalServiceError):
-    """Bad or missing credentials (401/403, or the service's own words)."""
-
-    kind = "auth_failed"
-
-
-class NotFound(ExternalServiceError):
-    kind = "not_found"
-
-
-class BadResponse(ExternalServiceError):
-    """The answer is not what the service documents (malformed JSON, wrong shape)."""
-
-    kind = "bad_response"
-
-
-class Blocked(ExternalServiceError):
-    """A provider or network block page instead of the service."""
-
-    kind = "blocked"
-
-
-class CaptchaRequired(ExternalServiceError):
-    kind = "captcha"
-
-
 _RETRYABLE = (SourceTimeout, SourceUnavailable, RateLimited)
-_BLOCK_PAGE = re.compile(
-    r"доступ\s+(?:к\s+\S+\s+)*(?:ресурсу\s+)?ограничен|заблокирован|access\s+denied|"
-    r"has\s+been\s+blocked|blocked\s+by",
-    re.I,
-)
-
-
-def looks_blocked(page: str) -> bool:
-    """A provider's or regulator's block page ("Доступ к ресурсу ограничен")."""
-    return _BLOCK_PAGE.search(page[:20000]) is not None
 
 
 def _cookieless_jar() -> CookieJar:
@@ -112,10 +57,6 @@ class Secrets:
 
     params: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
-
-
-class ResponseTooLarge(BadResponse):
-    """The answer is bigger than the client accepts (an endless or hostile body)."""
 
 
 class _CappedStream(httpx.AsyncByteStream):

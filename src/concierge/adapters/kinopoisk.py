@@ -5,12 +5,8 @@ Found by IMDb id (``/api/v2.2/films?imdbId=``), so a film is matched exactly.
 
 from __future__ import annotations
 
-from concierge.adapters.http import (
-    BadResponse,
-    HttpFactory,
-    RateLimited,
-    Secrets,
-)
+from concierge.adapters.errors import BadResponse, RateLimited
+from concierge.adapters.http import HttpFactory, Secrets
 from concierge.skills.movies.domain import Ratings, Title
 
 TTL_RATINGS = 7 * 24 * 3600.0

@@ -9,14 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from concierge.adapters.http import (
-    AuthFailed,
-    BadResponse,
-    HttpFactory,
-    NotFound,
-    RateLimited,
-    Secrets,
-)
+from concierge.adapters.errors import AuthFailed, BadResponse, NotFound, RateLimited
+from concierge.adapters.http import HttpFactory, Secrets
 from concierge.skills.movies.domain import Ratings, Title
 
 TTL_RATINGS = 7 * 24 * 3600.0

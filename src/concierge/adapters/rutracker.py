@@ -18,14 +18,8 @@ import httpx
 import structlog
 from bs4 import BeautifulSoup, Tag
 
-from concierge.adapters.http import (
-    AuthFailed,
-    Blocked,
-    CaptchaRequired,
-    HttpFactory,
-    NotFound,
-    looks_blocked,
-)
+from concierge.adapters.errors import AuthFailed, Blocked, CaptchaRequired, NotFound, looks_blocked
+from concierge.adapters.http import HttpFactory
 from concierge.skills.movies.domain import TorrentQuery, TorrentResult
 from concierge.skills.movies.magnets import hash_from_magnet, parse_size
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import structlog
 
-from concierge.adapters.http import BadResponse, HttpFactory, ResilientClient, Secrets
+from concierge.adapters.errors import BadResponse
+from concierge.adapters.http import HttpFactory, ResilientClient, Secrets
 from concierge.skills.movies.domain import (
     CastMember,
     Episode,

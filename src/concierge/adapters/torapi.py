@@ -13,7 +13,8 @@ from typing import Any
 
 import structlog
 
-from concierge.adapters.http import BadResponse, HttpFactory, NotFound
+from concierge.adapters.errors import BadResponse, NotFound
+from concierge.adapters.http import HttpFactory
 from concierge.skills.movies.domain import TorrentQuery, TorrentResult
 from concierge.skills.movies.magnets import (
     build_magnet,

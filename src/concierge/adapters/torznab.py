@@ -13,15 +13,8 @@ from xml.etree import ElementTree as ET
 
 import structlog
 
-from concierge.adapters.http import (
-    AuthFailed,
-    BadResponse,
-    Blocked,
-    HttpFactory,
-    NotFound,
-    Secrets,
-    looks_blocked,
-)
+from concierge.adapters.errors import AuthFailed, BadResponse, Blocked, NotFound, looks_blocked
+from concierge.adapters.http import HttpFactory, Secrets
 from concierge.skills.movies.domain import TorrentQuery, TorrentResult
 from concierge.skills.movies.magnets import build_magnet, hash_from_magnet, normalize_hash
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -31,23 +31,17 @@ from pydantic_ai.exceptions import (
     ToolFailed,
 )
 from pydantic_ai.messages import (
-    AgentStreamEvent,
-    FunctionToolCallEvent,
     ModelMessage,
     ModelMessagesTypeAdapter,
     ModelRequest,
-    PartDeltaEvent,
-    PartStartEvent,
-    TextPart,
-    TextPartDelta,
     UserPromptPart,
 )
 from pydantic_ai.models import Model
 from pydantic_ai.toolsets import AbstractToolset, FunctionToolset, ToolsetTool, WrapperToolset
 from pydantic_core import PydanticSerializationError
 
+from concierge.core.agent_stream import TYPING_INTERVAL, ReplyStreamer, TypingIndicator
 from concierge.core.i18n import Catalog
-from concierge.core.messages import Stream
 from concierge.core.metrics import Metrics
 from concierge.core.model_choice import OFFLINE, LanguageModels, LLMSettings, thinking_level
 from concierge.core.offline_model import build_offline_model
@@ -64,7 +58,6 @@ BASE_INSTRUCTIONS = (
     "just add a short remark. Never invent tool results. If a tool fails, say what failed "
     "and what still worked."
 )
-TYPING_INTERVAL = 4.0  # chat apps show "typing…" for about five seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,86 +130,6 @@ class MeteredToolset(WrapperToolset[Context]):
     def _failed(self, name: str) -> None:
         if self.metrics is not None:
             self.metrics.tool_failures.labels(name).inc()
-
-
-class TypingIndicator:
-    """Keeps "typing…" visible while the model thinks or tools work, paused while text streams."""
-
-    def __init__(self, ctx: Context, interval: float) -> None:
-        self.ctx = ctx
-        self.interval = interval
-        self._wanted = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._wanted.set()
-        self._task = asyncio.create_task(self._loop())
-
-    def resume(self) -> None:
-        self._wanted.set()
-
-    def pause(self) -> None:
-        self._wanted.clear()
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _loop(self) -> None:
-        while True:
-            await self._wanted.wait()
-            try:
-                await self.ctx.outbox.typing()
-            except Exception:
-                log.warning("typing_indicator_failed", user=self.ctx.user.key, exc_info=True)
-                return
-            await asyncio.sleep(self.interval)
-
-
-class ReplyStreamer:
-    """Turns the agent's events into chat output: text streams, finished before each tool call."""
-
-    def __init__(self, ctx: Context, typing: TypingIndicator) -> None:
-        self.ctx = ctx
-        self.typing = typing
-        self.stream: Stream | None = None
-        self.text = ""
-
-    async def handle(
-        self, _run: RunContext[Context], events: AsyncIterable[AgentStreamEvent]
-    ) -> None:
-        async for event in events:
-            if isinstance(event, PartStartEvent) and isinstance(event.part, TextPart):
-                await self._delta(event.part.content)
-            elif isinstance(event, PartDeltaEvent) and isinstance(event.delta, TextPartDelta):
-                await self._delta(event.delta.content_delta)
-            elif isinstance(event, FunctionToolCallEvent):
-                await self._close_interim()
-                self.typing.resume()
-
-    async def _delta(self, text: str) -> None:
-        if not text:
-            return
-        self.typing.pause()
-        if self.stream is None:
-            self.stream = self.ctx.outbox.stream()
-        self.text += text
-        await self.stream.delta(text)
-
-    async def _close_interim(self) -> None:
-        """Text before a tool call stays as its own message, above the tool's cards."""
-        if self.stream is not None and self.text.strip():
-            await self.stream.finish(self.text.strip())
-        self.stream, self.text = None, ""
-
-    async def finish(self, final_text: str) -> None:
-        text = final_text.strip() or self.text.strip()
-        if not text:
-            return
-        stream = self.stream or self.ctx.outbox.stream()
-        await stream.finish(text)
-        self.stream, self.text = None, ""
 
 
 def estimate_tokens(message: ModelMessage) -> int:

@@ -3,23 +3,16 @@
 Thin by design: each update is converted (convert.py), handed to the
 dispatcher, and the replies are rendered by the chat's outbox (outbox.py).
 Updates arrive by long polling, or, with a webhook URL, as POSTs to the
-route from ``routes()`` on the shared ASGI app, checked against the secret
-token Telegram echoes back.
+route from ``routes()`` on the shared ASGI app (webhook.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hmac
-import secrets
 import traceback
-from collections import OrderedDict
-from urllib.parse import urlsplit
 
 import structlog
 from pydantic import SecretStr
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 from telegram import BotCommand, BotCommandScopeChat, ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus, ChatType
@@ -41,16 +34,13 @@ from concierge.frontends.telegram.outbox import (
     TelegramOutbox,
 )
 from concierge.frontends.telegram.ratelimit import RateLimits, TelegramRateLimiter
+from concierge.frontends.telegram.webhook import WebhookEndpoint, webhook_address
 from concierge.storage.repos import UserRepo
 
 log = structlog.get_logger(__name__)
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org"
-DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
-MAX_WEBHOOK_BODY = 1024 * 1024
-RECENT_UPDATES = 4096
 _COMMAND_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 MB = 1024 * 1024
 # Short notices about a button press, shown to the presser alone (a toast), not the chat.
@@ -88,14 +78,7 @@ class TelegramFrontend:
         self.registry = registry
         self.catalog = catalog
         self.users = users
-        self.webhook_url = webhook_url
-        path = urlsplit(webhook_url).path if webhook_url else ""
-        self.webhook_path = path if path not in ("", "/") else DEFAULT_WEBHOOK_PATH
-        if webhook_url and path in ("", "/"):
-            self.webhook_url = webhook_url.rstrip("/") + DEFAULT_WEBHOOK_PATH
-        self._webhook_secret = (
-            webhook_secret.get_secret_value() if webhook_secret else secrets.token_urlsafe(32)
-        )
+        self.webhook_url, self.webhook_path = webhook_address(webhook_url)
         self._poll_timeout = poll_timeout
         self._callback_deadline = callback_deadline
         base = api_base_url.rstrip("/")
@@ -118,6 +101,7 @@ class TelegramFrontend:
         self.application: Application = builder.build()  # type: ignore[type-arg]
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
+        self.webhook = WebhookEndpoint(self.application, webhook_secret)
         self.download_limit = download_limit_mb * MB
         self.delivery = Delivery(
             bot=self.application.bot,
@@ -131,8 +115,6 @@ class TelegramFrontend:
         self._toast_texts = frozenset(
             catalog.t(key, lang) for key in TOAST_KEYS for lang in LANGUAGES
         )
-        self._recent: OrderedDict[int, None] = OrderedDict()
-        self._running = False
 
     # --- lifecycle -----------------------------------------------------------------
 
@@ -149,7 +131,7 @@ class TelegramFrontend:
         await self._publish_commands()
         if self.webhook_url:
             await self.application.bot.set_webhook(
-                self.webhook_url, secret_token=self._webhook_secret, allowed_updates=ALLOWED_UPDATES
+                self.webhook_url, secret_token=self.webhook.secret, allowed_updates=ALLOWED_UPDATES
             )
             log.info("telegram_webhook_set", path=self.webhook_path)
         else:
@@ -165,13 +147,13 @@ class TelegramFrontend:
             )
             log.info("telegram_polling_started", bot=self.application.bot.username)
         await self.application.start()
-        self._running = True
+        self.webhook.accepting = True
         self.notifier.register(PLATFORM, self.sender)
 
     async def stop(self) -> None:
         """Stop taking updates; the webhook stays registered so Telegram keeps them."""
         self.notifier.unregister(PLATFORM)
-        self._running = False
+        self.webhook.accepting = False
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
@@ -183,45 +165,9 @@ class TelegramFrontend:
         """The webhook endpoint for the shared ASGI app (empty when polling)."""
         if not self.webhook_url:
             return []
-        return [Route(self.webhook_path, self._webhook, methods=["POST"])]
+        return [Route(self.webhook_path, self.webhook.handle, methods=["POST"])]
 
     # --- inbound -------------------------------------------------------------------
-
-    async def _webhook(self, request: Request) -> Response:
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), self._webhook_secret.encode()):
-            client = request.client.host if request.client else None
-            log.warning("telegram_webhook_rejected", client=client, has_secret=bool(given))
-            return Response(status_code=401)
-        if not self._running:
-            return Response(status_code=503)
-        if int(request.headers.get("content-length") or 0) > MAX_WEBHOOK_BODY:
-            return Response(status_code=413)
-        try:
-            data = await request.json()
-        except ValueError:
-            return Response(status_code=400)
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-            return Response(status_code=400)
-        if self._seen(data["update_id"]):
-            log.info("telegram_webhook_duplicate", update_id=data["update_id"])
-            return Response(status_code=200)
-        try:
-            update = Update.de_json(data, self.application.bot)
-        except (KeyError, TypeError, ValueError) as exc:
-            log.warning("telegram_webhook_unreadable", update_id=data["update_id"], error=str(exc))
-            return Response(status_code=400)
-        await self.application.update_queue.put(update)
-        return Response(status_code=200)
-
-    def _seen(self, update_id: int) -> bool:
-        """Drops redeliveries at the door; the dispatcher's update log is the real guard."""
-        if update_id in self._recent:
-            return True
-        self._recent[update_id] = None
-        if len(self._recent) > RECENT_UPDATES:
-            self._recent.popitem(last=False)
-        return False
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.my_chat_member is not None:

@@ -1,46 +1,37 @@
-"""The core's Outbox for one Telegram chat: replies, streamed answers, typing.
+"""The core's Outbox for one Telegram chat: replies, files, typing, button answers.
 
 Every call goes through the bot's rate limiter. A Forbidden answer (the user
 blocked the bot) marks the recipient unreachable and raises
-``RecipientUnreachable`` instead of being retried.
+``RecipientUnreachable`` instead of being retried. Streamed answers live in
+stream.py and post through this outbox.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 import structlog
-from telegram import Bot, InlineKeyboardMarkup, InputFile, Message, ReplyParameters
+from telegram import Bot, InputFile, Message, ReplyParameters
 from telegram.constants import ChatAction
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    EndPointNotFound,
-    Forbidden,
-    InvalidToken,
-    TelegramError,
-)
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from concierge.core.i18n import Catalog
-from concierge.core.messages import ButtonRows, Reply, Text
+from concierge.core.messages import Reply, Text
 from concierge.core.notify import RecipientUnreachable
-from concierge.frontends.telegram.markdown import Rendered, render_markdown, split
 from concierge.frontends.telegram.render import (
-    EMPTY_TEXT,
     FileOut,
     FileTooLarge,
     Outgoing,
     PhotoOut,
     TextOut,
-    keyboard,
     render_reply,
 )
+from concierge.frontends.telegram.stream import TelegramStream
 
 log = structlog.get_logger(__name__)
 
@@ -286,143 +277,6 @@ class TelegramOutbox:
             )  # fmt: skip
 
         return await self.call(send)
-
-
-class TelegramStream:
-    """An answer that appears as it is generated.
-
-    Private chats get ``sendMessageDraft`` previews and one final message;
-    elsewhere (or when drafts are refused) a message is edited, at most once
-    per ``stream_interval`` and only when its text changed.
-    """
-
-    def __init__(self, outbox: TelegramOutbox, *, use_draft: bool) -> None:
-        self._outbox = outbox
-        self._use_draft = use_draft
-        self._draft_id = secrets.randbelow(2**31 - 2) + 1
-        self._buffer = ""
-        self._last_flush = -1e9
-        self._shown_draft: Rendered | None = None
-        self._messages: list[tuple[int, Rendered]] = []  # edit mode: what each message shows
-        self._lock = asyncio.Lock()
-        self._pending: asyncio.Task[None] | None = None
-        self._flushing = False
-        self._finished = False
-
-    async def delta(self, text: str) -> None:
-        if self._finished or not text:
-            return
-        self._buffer += text
-        if self._pending is None or self._pending.done():
-            self._pending = asyncio.create_task(self._flush_later(), name="telegram-stream")
-
-    async def finish(self, text: str, buttons: ButtonRows = ()) -> None:
-        self._finished = True
-        await self.cancel_pending()
-        final = split(render_markdown(text))
-        markup = keyboard(buttons)
-        if not final and markup is not None:
-            final = [Rendered(EMPTY_TEXT)]
-        async with self._lock:
-            if self._messages:
-                await self._sync(final, markup)
-                return
-            for i, piece in enumerate(final):
-                last = i == len(final) - 1
-                await self._outbox.post(
-                    TextOut(piece.text, piece.entities, markup if last else None)
-                )
-
-    async def cancel_pending(self) -> None:
-        """Drop a scheduled preview; one already on its way is let through (no duplicates)."""
-        task, self._pending = self._pending, None
-        if task is None or task.done():
-            return
-        if not self._flushing:
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    async def _flush_later(self) -> None:
-        wait = self._outbox.delivery.stream_interval - (time.monotonic() - self._last_flush)
-        if wait > 0:
-            await asyncio.sleep(wait)
-        self._flushing = True
-        try:
-            await self._flush()
-        except (TelegramError, RecipientUnreachable) as exc:  # the final message still follows
-            log.warning("telegram_stream_preview_failed", chat=self._outbox.chat_id, error=str(exc))
-        finally:
-            self._flushing = False
-            self._last_flush = time.monotonic()
-
-    async def _flush(self) -> None:
-        async with self._lock:
-            if self._finished:
-                return
-            pieces = split(render_markdown(self._buffer))
-            if not pieces:
-                return
-            drafting = self._use_draft and self._outbox.delivery.drafts_enabled
-            if drafting and await self._draft(pieces[-1]):
-                return
-            await self._sync(pieces, None)
-
-    async def _draft(self, piece: Rendered) -> bool:
-        """Show ``piece`` as a draft; False when the API refuses drafts."""
-        if piece == self._shown_draft:
-            return True
-        bot = self._outbox.delivery.bot
-        try:
-            await self._outbox.call(
-                lambda chat: bot.send_message_draft(
-                    chat, self._draft_id, piece.text, entities=list(piece.entities) or None
-                )
-            )
-        except (BadRequest, EndPointNotFound, InvalidToken) as exc:
-            log.info("telegram_drafts_refused", error=str(exc))
-            self._outbox.delivery.drafts_enabled = False
-            self._use_draft = False
-            return False
-        self._shown_draft = piece
-        return True
-
-    async def _sync(self, pieces: list[Rendered], markup: InlineKeyboardMarkup | None) -> None:
-        """Make the edited messages show ``pieces`` (keyboard on the last)."""
-        for i, piece in enumerate(pieces):
-            last = i == len(pieces) - 1
-            out = TextOut(piece.text, piece.entities, markup if last else None)
-            if i >= len(self._messages):
-                message = await self._outbox.post(out)
-                self._messages.append((message.message_id, piece))
-                continue
-            message_id, shown = self._messages[i]
-            if shown != piece or out.markup is not None:
-                await self._edit(message_id, out)
-                self._messages[i] = (message_id, piece)
-        for message_id, _ in self._messages[len(pieces) :]:
-            await self._delete(message_id)
-        del self._messages[len(pieces) :]
-
-    async def _edit(self, message_id: int, out: TextOut) -> None:
-        bot = self._outbox.delivery.bot
-        try:
-            await self._outbox.call(
-                lambda chat: bot.edit_message_text(
-                    out.text,
-                    chat_id=chat,
-                    message_id=message_id,
-                    entities=list(out.entities) or None,
-                    reply_markup=out.markup,
-                )
-            )
-        except BadRequest as exc:
-            if "not modified" not in exc.message.lower():
-                raise
-
-    async def _delete(self, message_id: int) -> None:
-        bot = self._outbox.delivery.bot
-        await self._outbox.call(lambda chat: bot.delete_message(chat, message_id))
 
 
 def _mb(size: int) -> str:

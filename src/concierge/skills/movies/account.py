@@ -11,7 +11,7 @@ from typing import Any
 
 import structlog
 
-from concierge.adapters.http import AuthFailed, CaptchaRequired, ExternalServiceError
+from concierge.adapters.errors import AuthFailed, CaptchaRequired, ExternalServiceError
 from concierge.core.messages import Text, rows
 from concierge.core.skill import Context
 from concierge.skills.movies.ports import TrackerAccounts

@@ -1,7 +1,8 @@
 """What the user sees: the flows behind commands, buttons, deep links and tools.
 
 Each flow sends its cards through ``ctx`` and returns a short summary for the
-model (ids and a few fields, never raw JSON).
+model (ids and a few fields, never raw JSON). Title cards come from
+title_flows.py; this module adds the torrent side: search, picks, delivery.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from typing import Any
 
 import structlog
 
-from concierge.adapters.http import ExternalServiceError
-from concierge.core.messages import Card, File, Text, rows
+from concierge.adapters.errors import ExternalServiceError
+from concierge.core.messages import File, Text, rows
 from concierge.core.skill import Context
-from concierge.skills.movies.domain import MediaKind, Title, TitleHit, TorrentQuery
+from concierge.skills.movies.domain import Title, TorrentQuery
 from concierge.skills.movies.ranking import Preferences, RankedTorrent, parse_quality
 from concierge.skills.movies.releases import parse_release
 from concierge.skills.movies.render import (
@@ -22,19 +23,16 @@ from concierge.skills.movies.render import (
     TorrentButtonFactory,
     failures_text,
     heading,
-    person_card,
-    title_card,
-    title_list,
     torrent_card,
 )
 from concierge.skills.movies.service import MoviesService, TorrentOutcome
 from concierge.skills.movies.store import (
     LastResults,
     hit_from_dict,
-    hit_to_dict,
     torrent_from_dict,
     torrent_to_dict,
 )
+from concierge.skills.movies.title_flows import TitleFlows, media_kind, title_summary
 
 log = structlog.get_logger(__name__)
 
@@ -48,11 +46,9 @@ async def default_preferences(ctx: Context) -> Preferences:
     return Preferences(quality=1080, audio_language="ru" if ctx.lang == "ru" else "en")
 
 
-def _kind(value: object) -> MediaKind:
-    return "tv" if value == "tv" else "movie"
+class MoviesFlows(TitleFlows):
+    """The title flows plus torrents: search, ranked picks, more, pick by number, delivery."""
 
-
-class MoviesFlows:
     def __init__(
         self,
         service: MoviesService,
@@ -61,73 +57,9 @@ class MoviesFlows:
         preferences: PreferencesFor = default_preferences,
         torrent_buttons: Sequence[TorrentButtonFactory] = (),
     ) -> None:
-        self.service = service
-        self.last = last
+        super().__init__(service, last)
         self.preferences = preferences
         self.torrent_buttons = list(torrent_buttons)
-
-    # --- titles -------------------------------------------------------------------
-
-    async def _metadata_failed(self, ctx: Context, exc: ExternalServiceError) -> None:
-        await ctx.reply(ctx.t("movies.metadata.failed", reason=ctx.t(f"movies.reason.{exc.kind}")))
-
-    async def _title_card(self, ctx: Context, title: Title) -> Card:
-        return await title_card(ctx, title, in_library=await self.service.in_library(title))
-
-    async def show_title(self, ctx: Context, kind: MediaKind, tmdb_id: int) -> str:
-        try:
-            title = await self.service.title(kind, tmdb_id, lang=ctx.lang)
-        except ExternalServiceError as exc:
-            await self._metadata_failed(ctx, exc)
-            return f"metadata unavailable: {exc.kind}"
-        except LookupError:
-            await ctx.reply(ctx.t("movies.metadata.not_configured"))
-            return "no metadata source configured"
-        await ctx.reply(await self._title_card(ctx, title))
-        return _title_summary(title)
-
-    async def show_titles(
-        self, ctx: Context, query: str, *, kind: str = "multi", year: int | None = None
-    ) -> str:
-        if self.service.catalog is None:
-            await ctx.reply(ctx.t("movies.metadata.not_configured"))
-            return "no metadata source configured"
-        search_kind = kind if kind in ("movie", "tv") else "multi"
-        try:
-            hits = await self.service.find_titles(query, lang=ctx.lang, kind=search_kind, year=year)  # type: ignore[arg-type]
-        except ExternalServiceError as exc:
-            await self._metadata_failed(ctx, exc)
-            return f"metadata unavailable: {exc.kind}"
-        if not hits:
-            await ctx.reply(ctx.t("movies.titles.none", query=query))
-            return f"nothing found for {query!r}"
-        hits = hits[:8]
-        await self.last.save(ctx.user.id, "titles", query, [hit_to_dict(h) for h in hits])
-        await ctx.reply(await title_list(ctx, ctx.t("movies.titles.header", query=query), hits))
-        return "; ".join(f"{n}. {_hit_summary(h)}" for n, h in enumerate(hits, 1))
-
-    async def show_person(
-        self, ctx: Context, *, tmdb_id: int | None = None, name: str | None = None
-    ) -> str:
-        try:
-            if tmdb_id is None and name:
-                people = await self.service.find_people(name, lang=ctx.lang)
-                if not people:
-                    await ctx.reply(ctx.t("movies.person.none", name=name))
-                    return f"no person called {name!r}"
-                tmdb_id = people[0].tmdb_id
-            if tmdb_id is None:
-                return "give a name or an id"
-            person = await self.service.person(tmdb_id, lang=ctx.lang)
-        except ExternalServiceError as exc:
-            await self._metadata_failed(ctx, exc)
-            return f"metadata unavailable: {exc.kind}"
-        except LookupError:
-            await ctx.reply(ctx.t("movies.metadata.not_configured"))
-            return "no metadata source configured"
-        await ctx.reply(await person_card(ctx, person))
-        known = ", ".join(f"{heading(k)} [{k.kind} {k.tmdb_id}]" for k in person.known_for[:5])
-        return f"{person.name} (person {person.tmdb_id}); known for: {known}"
 
     # --- torrents -----------------------------------------------------------------
 
@@ -166,7 +98,7 @@ class MoviesFlows:
         found: Title | None = None
         if tmdb_id is not None and self.service.catalog is not None:
             try:
-                found = await self.service.title(_kind(kind), tmdb_id, lang=ctx.lang)
+                found = await self.service.title(media_kind(kind), tmdb_id, lang=ctx.lang)
             except ExternalServiceError as exc:
                 await self._metadata_failed(ctx, exc)
         elif title:
@@ -192,7 +124,7 @@ class MoviesFlows:
             else TorrentQuery(
                 title=title or "",
                 year=year,
-                kind=_kind(kind) if kind else None,
+                kind=media_kind(kind) if kind else None,
                 season=season,
                 episode=episode,
                 user_id=ctx.user.id,
@@ -329,55 +261,10 @@ class MoviesFlows:
 
     # --- buttons ------------------------------------------------------------------
 
-    async def on_open(self, ctx: Context, payload: dict[str, Any]) -> None:
-        await self.show_title(ctx, _kind(payload.get("kind")), int(payload["id"]))
-
     async def on_torrents(self, ctx: Context, payload: dict[str, Any]) -> None:
         await self.find_torrents(
             ctx, tmdb_id=int(payload["id"]), kind=str(payload.get("kind")), show_card=False
         )
-
-    async def on_similar(self, ctx: Context, payload: dict[str, Any]) -> None:
-        try:
-            title = await self.service.title(
-                _kind(payload.get("kind")), int(payload["id"]), lang=ctx.lang
-            )
-        except ExternalServiceError as exc:
-            await self._metadata_failed(ctx, exc)
-            return
-        hits: list[TitleHit] = list(title.recommendations[:8])
-        if not hits:
-            await ctx.reply(ctx.t("movies.similar.none", title=heading(title)))
-            return
-        await self.last.save(ctx.user.id, "titles", title.title, [hit_to_dict(h) for h in hits])
-        await ctx.reply(
-            await title_list(ctx, ctx.t("movies.similar.header", title=heading(title)), hits)
-        )
-
-    async def on_cast(self, ctx: Context, payload: dict[str, Any]) -> None:
-        try:
-            title = await self.service.title(
-                _kind(payload.get("kind")), int(payload["id"]), lang=ctx.lang
-            )
-        except ExternalServiceError as exc:
-            await self._metadata_failed(ctx, exc)
-            return
-        buttons = [
-            await ctx.button(
-                f"{c.name}" + (f" — {c.character}" if c.character else ""),
-                "movies.person",
-                {"id": c.tmdb_id},
-            )
-            for c in title.cast[:10]
-        ]
-        await ctx.reply(
-            Text(
-                ctx.t("movies.cast.header", title=heading(title)), buttons=rows(*buttons, per_row=2)
-            )
-        )
-
-    async def on_person(self, ctx: Context, payload: dict[str, Any]) -> None:
-        await self.show_person(ctx, tmdb_id=int(payload["id"]))
 
     async def on_magnet(self, ctx: Context, payload: dict[str, Any]) -> None:
         await self.send_magnet(ctx, payload)
@@ -388,7 +275,7 @@ class MoviesFlows:
     async def on_more(self, ctx: Context, payload: dict[str, Any]) -> None:
         await self.more(ctx, int(payload.get("offset", 3)))
 
-    # --- commands and deep links ----------------------------------------------------
+    # --- commands -----------------------------------------------------------------
 
     async def cmd_find(self, ctx: Context) -> None:
         from concierge.skills.movies.intents import parse_find
@@ -399,38 +286,9 @@ class MoviesFlows:
             return
         await self.find_torrents(ctx, **parse_find(args))
 
-    async def link_movie(self, ctx: Context, rest: str) -> None:
-        if rest.isdigit():
-            await self.show_title(ctx, "movie", int(rest))
-
-    async def link_tv(self, ctx: Context, rest: str) -> None:
-        if rest.isdigit():
-            await self.show_title(ctx, "tv", int(rest))
-
-    async def link_person(self, ctx: Context, rest: str) -> None:
-        if rest.isdigit():
-            await self.show_person(ctx, tmdb_id=int(rest))
-
-
-def _hit_summary(hit: TitleHit) -> str:
-    original = f" / {hit.original_title}" if hit.original_title != hit.title else ""
-    return f"{heading(hit)}{original} [{hit.kind} {hit.tmdb_id}]"
-
-
-def _title_summary(title: Title) -> str:
-    from concierge.skills.movies.render import ratings_line
-
-    parts = [f"{heading(title)} [{title.kind} {title.tmdb_id}, imdb {title.imdb_id or '?'}]"]
-    ratings = ratings_line(title)
-    if ratings:
-        parts.append(ratings)
-    if title.directors:
-        parts.append("by " + ", ".join(title.directors))
-    return "; ".join(parts) + " — card sent"
-
 
 def _outcome_summary(outcome: TorrentOutcome, found: Title | None, query: TorrentQuery) -> str:
-    name = _title_summary(found) if found else f"{query.title!r} (no metadata match)"
+    name = title_summary(found) if found else f"{query.title!r} (no metadata match)"
     if not outcome.ranked:
         text = f"{name}. No torrents found"
     else:

@@ -1,7 +1,7 @@
 """What the movies skill needs from the outside world, by role.
 
 Adapters in ``concierge.adapters`` implement these; tests fake them. Every
-method raises ``concierge.adapters.http.ExternalServiceError`` (or a subclass)
+method raises ``concierge.adapters.errors.ExternalServiceError`` (or a subclass)
 when the service fails, never a bare exception.
 """
 

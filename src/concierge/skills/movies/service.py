@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 import structlog
 
-from concierge.adapters.http import ExternalServiceError
+from concierge.adapters.errors import ExternalServiceError
 from concierge.skills.movies.domain import (
     MediaKind,
     Person,
