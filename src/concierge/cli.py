@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
@@ -22,7 +23,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 
 
-def _settings() -> Settings:
+def _settings(*, log_file: bool = False) -> Settings:
+    """Settings, with logging configured (to a file in the data dir when ``log_file``)."""
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -32,8 +34,16 @@ def _settings() -> Settings:
         raise typer.Exit(2) from None
     from concierge.logging import configure_logging
 
+    stream = None
+    if log_file:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        stream = (settings.data_dir / "concierge.log").open("a", encoding="utf-8")
     configure_logging(
-        settings.log_level, settings.log_format, settings.environment, settings.secret_values()
+        settings.log_level,
+        settings.log_format,
+        settings.environment,
+        settings.secret_values(),
+        stream=stream,
     )
     return settings
 
@@ -56,7 +66,10 @@ def chat() -> None:
     """Chat with the bot in this terminal (reads lines from stdin when piped)."""
     from concierge.frontends.console.run import run_chat
 
-    settings = _settings()
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    settings = _settings(log_file=interactive)  # log lines would break up the conversation
+    if interactive:
+        typer.echo(f"(logs go to {settings.data_dir / 'concierge.log'}; Ctrl-D to leave)")
     _run(lambda: run_chat(settings))
 
 

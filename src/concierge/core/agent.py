@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import pydantic_ai
 import structlog
 from pydantic import ValidationError
 from pydantic_ai import Agent, RunContext
@@ -310,6 +311,7 @@ def build_agent_runner(
     catalog: Catalog,
 ) -> PydanticAgentRunner:
     """The agent for bootstrap: the configured providers, the offline model as fallback."""
+    pydantic_ai.BANNER_ENABLED = False  # we own the terminal: no first-run banner in the chat
     models = UserModels(LanguageModels(llm), registry, users, catalog)
     return PydanticAgentRunner(
         models=models,

@@ -193,9 +193,9 @@ class OfflineResponder:
             elif part.outcome != "success":
                 reason = part.model_response_str(wrap_if_error=False)[:MAX_SUMMARY_CHARS]
                 texts.append(self.catalog.t("agent.offline.tool_failed", lang, reason=reason))
-            elif isinstance(part.content, str) and part.content.strip():
-                texts.append(part.content.strip()[:MAX_SUMMARY_CHARS])
             else:
+                # a tool's return value is written for a language model (and in English);
+                # what the user should see, the tool already sent through the outbox
                 texts.append(self.catalog.t("agent.offline.done", lang))
         return "\n\n".join(texts)
 
