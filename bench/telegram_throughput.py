@@ -94,6 +94,11 @@ async def measure(name: str, fake: FakeTelegram, chats: int, messages: int) -> R
         user = FIRST_USER + chat
         sent = [c for c in fake.calls_to("sendMessage", chat_id=user) if c.ok][done_before[chat] :]
         pushed = [uid for uid in ids if (uid - ids[0]) % chats == chat]
+        if len(sent) != len(pushed):  # every message must get exactly one reply
+            texts = [str(c.params.get("text", ""))[:60] for c in sent]
+            raise RuntimeError(
+                f"{name}: chat {chat} got {len(sent)} replies to {len(pushed)}: {texts}"
+            )
         latencies += [
             call.at - fake.update_pushed_at[uid] for call, uid in zip(sent, pushed, strict=True)
         ]

@@ -136,6 +136,7 @@ async def test_magnet_and_torrent_file_from_topic(
     _fake, srv = tracker
     rt = source(tmp_path, srv.url, MemoryCredentials(), username="кино_фан", password="pass")
     first = (await rt.search(DUNE))[0]
+    assert first.category == "UHD Video"  # the forum the topic sits in
     magnet = await rt.magnet(first)
     assert magnet.startswith("magnet:?xt=urn:btih:6A5E4D3C2B1A09F8E7D6C5B4A392817161514131")
     assert await rt.torrent_file(first) == TORRENT

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from urllib.parse import parse_qs
 
 import pytest
+from starlette.requests import Request
+from starlette.responses import Response
 
 from concierge.adapters.deluge import DelugeClient
 from concierge.adapters.qbittorrent import QBittorrentClient
@@ -19,6 +23,7 @@ from concierge.skills.downloads.ports import (
     TorrentStatus,
 )
 from daemons import RunningDaemon, free_port, make_client, make_payload, make_torrent, random_magnet
+from tests.support.fixture_server import FixtureServer, Handler
 
 pytestmark = pytest.mark.daemons
 
@@ -165,3 +170,53 @@ async def test_unreachable_daemon_is_a_connection_error(
         assert "secret-pw" not in str(caught.value)
     finally:
         await adapter.close()
+
+
+# --- qBittorrent 5.2+ (Web API 2.14), newer than Debian's daemon: its documented answers ---
+
+
+def qbittorrent_52(server_password: str) -> dict[str, Handler]:
+    """Login answers 204 + cookie (401 for a wrong password); calls without data answer 204."""
+
+    async def login(request: Request) -> Response:
+        form = parse_qs((await request.body()).decode())
+        if form.get("password") != [server_password]:
+            return Response(status_code=401)
+        return Response(status_code=204, headers={"Set-Cookie": "SID=s3ss10n; HttpOnly; path=/"})
+
+    def with_session(answer: Response) -> Handler:
+        async def handle(request: Request) -> Response:
+            return answer if request.cookies.get("SID") == "s3ss10n" else Response(status_code=403)
+
+        return handle
+
+    listed = [{"hash": "ab" * 20, "name": "New.Api.2025", "state": "downloading",
+               "progress": 0.5, "size": 100, "downloaded": 50, "dlspeed": 10, "eta": 5,
+               "save_path": "/data"}]  # fmt: skip
+    return {
+        "/api/v2/auth/login": login,
+        "/api/v2/app/version": with_session(Response(b"v5.2.0")),
+        "/api/v2/torrents/info": with_session(Response(json.dumps(listed).encode())),
+        "/api/v2/torrents/stop": with_session(Response(status_code=204)),
+        "/api/v2/torrents/start": with_session(Response(status_code=204)),
+    }
+
+
+async def test_qbittorrent_52_logs_in_and_pauses_with_no_content_answers() -> None:
+    with FixtureServer(qbittorrent_52("right")) as srv:
+        adapter = QBittorrentClient(srv.url, "admin", "right", timeout=5)
+        try:
+            assert await adapter.test_connection() == "qBittorrent v5.2.0"
+            await adapter.pause("ab" * 20)  # /torrents/pause is gone (404): /stop answers 204
+            await adapter.resume("ab" * 20)
+        finally:
+            await adapter.close()
+        assert [h.path.removeprefix("/api/v2") for h in srv.hits if h.method == "POST"] == [
+            "/auth/login", "/torrents/pause", "/torrents/stop", "/torrents/resume", "/torrents/start"
+        ]  # fmt: skip
+        wrong = QBittorrentClient(srv.url, "admin", "wrong", timeout=5)
+        try:
+            with pytest.raises(ClientAuthError):
+                await wrong.test_connection()
+        finally:
+            await wrong.close()

@@ -1,9 +1,9 @@
-"""TorAPI, apibay and Torznab against fixtures shaped like their documented answers,
-plus the failure matrix every torrent source must survive with a typed error."""
+"""TorAPI, apibay and Torznab against fixtures shaped like their documented answers
+(the failure matrix they share with every movies source is in test_source_failures.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,24 +11,14 @@ import pytest
 from concierge.adapters.apibay import ApibaySource
 from concierge.adapters.errors import (
     AuthFailed,
-    BadResponse,
-    Blocked,
-    ExternalServiceError,
-    RateLimited,
-    SourceTimeout,
-    SourceUnavailable,
 )
 from concierge.adapters.http import HttpFactory
 from concierge.adapters.torapi import TorApiSource
 from concierge.adapters.torznab import TorznabSource, split_endpoint
-from concierge.skills.movies.domain import TorrentQuery, TorrentResult
+from concierge.skills.movies.domain import TorrentQuery
 from tests.support.fixture_server import (
     FixtureServer,
-    Handler,
     fixture_file,
-    hang,
-    json_response,
-    text,
 )
 from tests.support.movie_fixtures import (
     APIBAY,
@@ -72,6 +62,9 @@ async def test_torapi_all_trackers_in_one_call(http: HttpFactory, server: Fixtur
     remux = next(r for r in results if r.ref == "rutracker:6522121")
     assert remux.info_hash is None and remux.magnet is None
     assert remux.seeders == 97 and remux.size == int(78.12 * 1024**3)
+    assert remux.category == "UHD Video"
+    soundtrack = next(r for r in results if r.ref == "rutracker:6501234")
+    assert soundtrack.category == "Саундтреки к фильмам (lossy)"
 
 
 async def test_torapi_magnet_on_demand(http: HttpFactory, server: FixtureServer) -> None:
@@ -108,6 +101,7 @@ async def test_apibay_results_and_magnets(http: HttpFactory, server: FixtureServ
         "cat": "200",
     }
     assert results[0].magnet is not None and "tr=udp" in results[0].magnet
+    assert results[0].category == "Video (211)"
 
 
 async def test_apibay_placeholder_row_means_nothing(http: HttpFactory) -> None:
@@ -134,10 +128,48 @@ async def test_torznab_uses_ids_when_caps_allow(http: HttpFactory, server: Fixtu
     source = TorznabSource(http, endpoint=f"{server.url}{TORZNAB}?apikey=jackett-key")
     results = await source.search(DUNE)
     query = server.hits_for(TORZNAB)[-1].query
-    assert query == {"t": "movie", "cat": "2000", "imdbid": "tt15239678", "apikey": "jackett-key"}
+    assert query == {
+        "t": "movie",
+        "cat": "2000",
+        "imdbid": "tt15239678",
+        "tmdbid": "693134",
+        "apikey": "jackett-key",
+    }
     assert [r.tracker for r in results] == ["1337x", "RuTracker.RU"]
+    assert results[0].category == "Movies (2000)"
     assert results[0].seeders == 210 and results[0].leechers == 50
     assert results[1].magnet is not None  # built from the infohash attribute
+
+
+async def test_torznab_episode_search_by_ids_with_season_and_episode(
+    http: HttpFactory, server: FixtureServer
+) -> None:
+    source = TorznabSource(http, endpoint=f"{server.url}{TORZNAB}?apikey=jackett-key")
+    episode = TorrentQuery(
+        title="Разделение",
+        original_title="Severance",
+        kind="tv",
+        season=2,
+        episode=3,
+        imdb_id="tt11280740",
+        tmdb_id=95396,
+    )
+    await source.search(episode)
+    assert server.hits_for(TORZNAB)[-1].query == {
+        "t": "tvsearch",
+        "cat": "5000",
+        "imdbid": "tt11280740",
+        "tmdbid": "95396",
+        "season": "2",
+        "ep": "3",
+        "apikey": "jackett-key",
+    }
+
+
+async def test_torznab_empty_feed_means_no_results(http: HttpFactory) -> None:
+    with FixtureServer(torznab_routes(search="torznab/search_empty.xml")) as srv:
+        source = TorznabSource(http, endpoint=f"{srv.url}{TORZNAB}?apikey=jackett-key")
+        assert await source.search(DUNE) == []
 
 
 async def test_torznab_falls_back_to_q_without_id_support(http: HttpFactory) -> None:
@@ -163,43 +195,3 @@ async def test_torznab_bad_apikey(http: HttpFactory, server: FixtureServer) -> N
     source = TorznabSource(http, endpoint=f"{server.url}{TORZNAB}?apikey=wrong")
     with pytest.raises(AuthFailed):
         await source.search(DUNE)
-
-
-# --- the failure matrix -----------------------------------------------------------
-
-Search = Callable[[HttpFactory, str], Awaitable[list[TorrentResult]]]
-
-
-def _torapi(http: HttpFactory, url: str) -> Awaitable[list[TorrentResult]]:
-    return TorApiSource(http, base_url=url + TORAPI).search(DUNE)
-
-
-def _apibay(http: HttpFactory, url: str) -> Awaitable[list[TorrentResult]]:
-    return ApibaySource(http, base_url=url + APIBAY).search(DUNE)
-
-
-async def _torznab(http: HttpFactory, url: str) -> list[TorrentResult]:
-    return await TorznabSource(http, endpoint=f"{url}{TORZNAB}?apikey=k").search(DUNE)
-
-
-SOURCES: dict[str, tuple[Search, str]] = {
-    "torapi": (_torapi, f"{TORAPI}/api/search/title/all"),
-    "apibay": (_apibay, f"{APIBAY}/q.php"),
-    "torznab": (_torznab, TORZNAB),
-}
-FAILURES: dict[str, tuple[Handler, type[ExternalServiceError]]] = {
-    "429": (json_response({}, 429, {"Retry-After": "600"}), RateLimited),
-    "5xx": (text("Bad gateway", 502), SourceUnavailable),
-    "timeout": (hang(3), SourceTimeout),
-    "malformed": (text("{[<", 200, "application/json"), BadResponse),
-    "blocked": (text("<h1>Доступ к информационному ресурсу ограничен</h1>"), Blocked),
-}
-
-
-@pytest.mark.parametrize("failure", list(FAILURES))
-@pytest.mark.parametrize("source", list(SOURCES))
-async def test_failures_are_typed(http: HttpFactory, source: str, failure: str) -> None:
-    search, path = SOURCES[source]
-    handler, error = FAILURES[failure]
-    with FixtureServer({path: handler}) as srv, pytest.raises(error):
-        await search(http, srv.url)

@@ -6,7 +6,8 @@ POSTs them to a registered webhook, and can answer with injected 429/5xx
 errors. It checks requests the way Telegram does and refuses bad ones with
 400: text ≤ 4096 and caption ≤ 1024 UTF-16 units, entity offsets/lengths in
 UTF-16 units inside the text (never splitting a surrogate pair, properly
-nested), text_link URLs, callback_data ≤ 64 bytes, command names.
+nested), text_link URLs, callback_data ≤ 64 bytes, command names. Optionally
+it enforces a per-group message limit (sliding window) with 429 like Telegram.
 Response shapes follow https://core.telegram.org/bots/api.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import socket
 import threading
 import time
@@ -69,13 +71,16 @@ _MEDIA_FIELDS = {
     "sendAudio": "audio",
     "sendVoice": "voice",
 }
+# Calls that put a message in a group, counted by the optional group limit.
+_GROUP_COUNTED = {"sendMessage", "editMessageText", *_MEDIA_FIELDS}
 
 
 class BadRequest(Exception):
-    def __init__(self, description: str, code: int = 400) -> None:
+    def __init__(self, description: str, code: int = 400, retry_after: int | None = None) -> None:
         super().__init__(description)
         self.description = description
         self.code = code
+        self.retry_after = retry_after
 
 
 def utf16_len(text: str) -> int:
@@ -105,9 +110,18 @@ class _Failure:
 
 
 class FakeTelegram:
-    def __init__(self, *, token: str = TOKEN, drafts: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        token: str = TOKEN,
+        drafts: bool = True,
+        group_limit: tuple[int, float] | None = None,
+    ) -> None:
         self.token = token
         self.drafts = drafts  # False: answer sendMessageDraft like a server without it
+        # (messages, seconds): more messages to one group within that window get a 429
+        self.group_limit = group_limit
+        self._group_arrivals: dict[int, list[float]] = {}
         self.calls: list[Call] = []
         self.blocked: set[int] = set()  # chats whose user blocked the bot (403)
         self.files: dict[str, bytes] = {}
@@ -342,7 +356,13 @@ class FakeTelegram:
         return {"message": message}
 
     def press_update(
-        self, user_id: int, data: str, message: dict[str, Any], *, name: str = "Ann"
+        self,
+        user_id: int,
+        data: str,
+        message: dict[str, Any],
+        *,
+        name: str = "Ann",
+        language: str = "en",
     ) -> dict[str, Any]:
         query_id = f"q{next(self._query_ids)}"
         with self._lock:
@@ -350,7 +370,7 @@ class FakeTelegram:
         return {
             "callback_query": {
                 "id": query_id,
-                "from": self.user(user_id, name),
+                "from": self.user(user_id, name, language),
                 "message": message,
                 "chat_instance": "ci-1",
                 "data": data,
@@ -397,6 +417,8 @@ class FakeTelegram:
             chat_id = params.get("chat_id")
             if isinstance(chat_id, int) and chat_id in self.blocked:
                 raise BadRequest("Forbidden: bot was blocked by the user", 403)
+            if isinstance(chat_id, int) and chat_id < 0 and method in _GROUP_COUNTED:
+                self._count_group_message(chat_id)
             result = (
                 await handler(params, files) if method == "getUpdates" else handler(params, files)
             )
@@ -404,13 +426,28 @@ class FakeTelegram:
         except BadRequest as exc:
             status = exc.code
             body = {"ok": False, "error_code": exc.code, "description": exc.description}
-            if failure is not None and failure.retry_after is not None:
-                body["parameters"] = {"retry_after": failure.retry_after}
+            retry_after = failure.retry_after if failure is not None else exc.retry_after
+            if retry_after is not None:
+                body["parameters"] = {"retry_after": retry_after}
         with self._lock:
             self.calls.append(
                 Call(method, params, status, body.get("result"), time.perf_counter(), files)
             )
         return JSONResponse(body, status_code=status)
+
+    def _count_group_message(self, chat_id: int) -> None:
+        """Telegram's per-group limit: a message beyond it in the window gets a 429."""
+        if self.group_limit is None:
+            return
+        limit, period = self.group_limit
+        now = time.perf_counter()
+        with self._lock:
+            arrivals = [t for t in self._group_arrivals.get(chat_id, []) if now - t < period]
+            self._group_arrivals[chat_id] = arrivals
+            if len(arrivals) >= limit:
+                wait = max(1, math.ceil(arrivals[0] + period - now))
+                raise BadRequest(f"Too Many Requests: retry after {wait}", 429, wait)
+            arrivals.append(now)
 
     def _next_failure(self, method: str) -> _Failure | None:
         with self._lock:

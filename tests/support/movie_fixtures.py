@@ -67,15 +67,21 @@ def tmdb_search() -> Handler:
     return handle
 
 
-def tmdb_movie() -> Handler:
+def tmdb_localized(stem: str) -> Handler:
+    """``tmdb/<stem>_ru.json`` for ``language=ru-RU``, ``_en`` otherwise, as TMDB translates."""
+
     async def handle(request: Request) -> Response:
         lang = request.query_params.get("language", "en-US")[:2]
         return Response(
-            (FIXTURES / f"tmdb/movie_693134_{'ru' if lang == 'ru' else 'en'}.json").read_bytes(),
+            (FIXTURES / f"tmdb/{stem}_{'ru' if lang == 'ru' else 'en'}.json").read_bytes(),
             media_type="application/json",
         )
 
     return handle
+
+
+def tmdb_movie() -> Handler:
+    return tmdb_localized("movie_693134")
 
 
 def html_file(relative: str, charset: str = "windows-1251", status: int = 200) -> Handler:
@@ -156,7 +162,7 @@ def movie_routes() -> dict[str, Handler]:
         f"{TMDB}/search/movie": tmdb_search(),
         f"{TMDB}/search/multi": tmdb_search(),
         f"{TMDB}/movie/693134": tmdb_movie(),
-        f"{TMDB}/person/1190668": fixture_file(FIXTURES / "tmdb/person_1190668_en.json"),
+        f"{TMDB}/person/1190668": tmdb_localized("person_1190668"),
         f"{TMDB}/search/person": fixture_file(FIXTURES / "tmdb/search_person_chalamet.json"),
         f"{TMDB}/search/tv": fixture_file(FIXTURES / "tmdb/search_tv_severance.json"),
         f"{TMDB}/tv/95396": fixture_file(FIXTURES / "tmdb/tv_95396_en.json"),

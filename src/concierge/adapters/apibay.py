@@ -17,6 +17,22 @@ log = structlog.get_logger(__name__)
 
 TTL_SEARCH = 15 * 60.0
 VIDEO_CATEGORY = "200"  # Video: movies, TV, HD and UHD sub-categories
+# The Pirate Bay's top-level sections by a category code's first digit ("104" → Audio).
+SECTIONS = {
+    "1": "Audio",
+    "2": "Video",
+    "3": "Applications",
+    "4": "Games",
+    "5": "Porn",
+    "6": "Other",
+}
+
+
+def _category(code: object) -> str | None:
+    text = str(code or "").strip()
+    if not (text.isdigit() and len(text) == 3 and text[0] in SECTIONS):
+        return None
+    return f"{SECTIONS[text[0]]} ({text})"
 
 
 def _int(value: object) -> int:
@@ -64,6 +80,7 @@ class ApibaySource:
                     info_hash=info_hash,
                     magnet=build_magnet(info_hash, name),
                     ref=str(item.get("id")),
+                    category=_category(item.get("category")),
                 )
             )
         return results

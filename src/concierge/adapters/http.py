@@ -313,17 +313,22 @@ class ResilientClient:
         self, path: str, *, params: Mapping[str, Any] | None = None, ttl: float | None = None
     ) -> Any:
         response = await self.get(path, params=params, ttl=ttl)
-        try:
-            return response.json()
-        except ValueError as exc:
-            blocked = looks_blocked(response.text)
-            log.warning("http_not_json", source=self.name, path=path, blocked=blocked)
-            if blocked:
-                raise Blocked(self.name, "block page instead of the API") from exc
-            raise BadResponse(self.name, "malformed JSON") from exc
+        return json_body(response, self.name)
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+def json_body(response: httpx.Response, source: str) -> Any:
+    """The JSON an API answered; a block page or garbage in its place is a typed error."""
+    try:
+        return response.json()
+    except ValueError as exc:
+        blocked = looks_blocked(response.text)
+        log.warning("http_not_json", source=source, path=response.url.path, blocked=blocked)
+        if blocked:
+            raise Blocked(source, "block page instead of the API") from exc
+        raise BadResponse(source, "malformed JSON") from exc
 
 
 class HttpFactory:

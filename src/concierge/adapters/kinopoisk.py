@@ -6,7 +6,7 @@ Found by IMDb id (``/api/v2.2/films?imdbId=``), so a film is matched exactly.
 from __future__ import annotations
 
 from concierge.adapters.errors import BadResponse, RateLimited
-from concierge.adapters.http import HttpFactory, Secrets
+from concierge.adapters.http import HttpFactory, Secrets, json_body
 from concierge.skills.movies.domain import Ratings, Title
 
 TTL_RATINGS = 7 * 24 * 3600.0
@@ -37,10 +37,7 @@ class KinopoiskRatings:
         )
         if response.status_code == 402:
             raise RateLimited(self.name, "daily quota exceeded", retry_after=86400)
-        try:
-            data = response.json()
-        except ValueError as exc:
-            raise BadResponse(self.name, "malformed JSON") from exc
+        data = json_body(response, self.name)
         items = data.get("items") if isinstance(data, dict) else None
         if not isinstance(items, list):
             raise BadResponse(self.name, "no items list")

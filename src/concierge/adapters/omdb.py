@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from concierge.adapters.errors import AuthFailed, BadResponse, NotFound, RateLimited
-from concierge.adapters.http import HttpFactory, Secrets
+from concierge.adapters.http import HttpFactory, Secrets, json_body
 from concierge.skills.movies.domain import Ratings, Title
 
 TTL_RATINGS = 7 * 24 * 3600.0
@@ -58,10 +58,7 @@ class OmdbRatings:
         response = await self._client.request(
             "GET", "/", params={"i": title.imdb_id}, ttl=TTL_RATINGS, ok_statuses=frozenset({401})
         )
-        try:
-            data = response.json()
-        except ValueError as exc:
-            raise BadResponse(self.name, "malformed JSON") from exc
+        data = json_body(response, self.name)
         if not isinstance(data, dict):
             raise BadResponse(self.name, "expected an object")
         if data.get("Response") == "False":

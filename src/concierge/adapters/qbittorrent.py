@@ -84,12 +84,7 @@ class QBittorrentClient:
                 data={"username": self._username, "password": self._password},
                 headers={"Referer": self._base},
             )
-            if response.status_code == 403:
-                raise ClientAuthError("qBittorrent refused the login (too many failures ban?)")
-            if response.status_code == 404:
-                raise ClientConnectionError("the URL does not answer like qBittorrent's Web UI")
-            if response.status_code != 200 or response.text.strip() != "Ok.":
-                raise ClientAuthError("qBittorrent refused the username or password")
+            _login_outcome(response)
             self._logged_in = True
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -130,7 +125,7 @@ class QBittorrentClient:
             if existing is None:
                 raise ClientRejected("qBittorrent rejected the torrent")
             return AddedTorrent(info_hash, existing.name or name)
-        if response.status_code != 200:
+        if not response.is_success:
             raise ClientRejected(f"qBittorrent answered HTTP {response.status_code} to add")
         # Adding is asynchronous in qBittorrent: wait until the torrent is listed.
         deadline = asyncio.get_running_loop().time() + APPEAR_WAIT_SECONDS
@@ -181,7 +176,7 @@ class QBittorrentClient:
             response = await self._call("POST", path, data={"hashes": info_hash.lower(), **extra})
             if response.status_code == 404:  # renamed in a newer Web API; try the next name
                 continue
-            if response.status_code != 200:
+            if not response.is_success:  # 200, or 204 from 5.2 on
                 raise ClientRejected(f"qBittorrent answered HTTP {response.status_code}")
             return
         raise ClientRejected("qBittorrent supports none of " + ", ".join(paths))
@@ -196,6 +191,21 @@ class QBittorrentClient:
         await self._act(
             ("/torrents/delete",), info_hash, deleteFiles="true" if delete_data else "false"
         )
+
+
+def _login_outcome(response: httpx.Response) -> None:
+    """Until 5.2 a login answers 200 "Ok." or 200 "Fails."; from 5.2 (Web API 2.14) it
+    answers 204 or 401. A server error is not a wrong password."""
+    status = response.status_code
+    if status == 204 or (status == 200 and response.text.strip() == "Ok."):
+        return
+    if status == 403:
+        raise ClientAuthError("qBittorrent refused the login (too many failures ban?)")
+    if status == 404:
+        raise ClientConnectionError("the URL does not answer like qBittorrent's Web UI")
+    if status in (200, 401):
+        raise ClientAuthError("qBittorrent refused the username or password")
+    raise ClientConnectionError(f"qBittorrent answered HTTP {status} to the login")
 
 
 def _status(row: dict[str, Any]) -> TorrentStatus:

@@ -18,7 +18,14 @@ import httpx
 import structlog
 from bs4 import BeautifulSoup, Tag
 
-from concierge.adapters.errors import AuthFailed, Blocked, CaptchaRequired, NotFound, looks_blocked
+from concierge.adapters.errors import (
+    AuthFailed,
+    BadResponse,
+    Blocked,
+    CaptchaRequired,
+    NotFound,
+    looks_blocked,
+)
 from concierge.adapters.http import HttpFactory
 from concierge.skills.movies.domain import TorrentQuery, TorrentResult
 from concierge.skills.movies.magnets import hash_from_magnet, parse_size
@@ -165,7 +172,9 @@ class RutrackerSource:
         soup = BeautifulSoup(page, "lxml")
         table = soup.select_one("#tor-tbl")
         if table is None:
-            raise Blocked(self.name, "search page without a results table")
+            if looks_blocked(page):
+                raise Blocked(self.name, "block page instead of the search results")
+            raise BadResponse(self.name, "search page without a results table")
         results: list[TorrentResult] = []
         for row in table.select("tr.hl-tr"):
             parsed = self._row(row)
@@ -190,6 +199,8 @@ class RutrackerSource:
             )
         seeds = row.select_one("b.seedmed") or row.select_one("td.seedmed")
         leech = row.select_one("td.leechmed")
+        forum = row.select_one(".f-name a") or row.select_one("td.f-name-col")
+        section = forum.get_text(" ", strip=True) if forum is not None else ""
         base = self._client.base_url
         return TorrentResult(
             source=self.name,
@@ -201,6 +212,7 @@ class RutrackerSource:
             page_url=f"{base}/forum/viewtopic.php?t={topic}",
             torrent_url=f"{base}/forum/dl.php?t={topic}",
             ref=topic,
+            category=section or None,
         )
 
     async def magnet(self, result: TorrentResult, user_id: int | None = None) -> str:

@@ -89,6 +89,7 @@ class TorApiSource:
             page_url=item.get("Url") if isinstance(item.get("Url"), str) else None,
             ref=f"{PROVIDERS[tracker]}:{item.get('Id')}" if item.get("Id") else None,
             published=str(item.get("Date") or "") or None,
+            category=str(item.get("Type") or "") or None,
         )
 
     async def magnet(self, result: TorrentResult, user_id: int | None = None) -> str:

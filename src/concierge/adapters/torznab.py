@@ -25,6 +25,17 @@ TTL_SEARCH = 15 * 60.0
 TORZNAB_NS = "{http://torznab.com/schemas/2015/feed}"
 MAX_TORRENT_BYTES = 10 * 1024 * 1024
 MOVIES, TV = "2000", "5000"
+# Newznab's standard top-level categories, by the thousand (3040 → Audio).
+SECTIONS = {
+    "1": "Console",
+    "2": "Movies",
+    "3": "Audio",
+    "4": "PC",
+    "5": "TV",
+    "6": "XXX",
+    "7": "Books",
+    "8": "Other",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +88,17 @@ def _count(value: str | None) -> int:
     """A non-negative count from an indexer attribute; 0 when it is not one (trackers vary)."""
     value = (value or "").strip()
     return int(value) if value.isascii() and value.isdigit() and len(value) < 20 else 0
+
+
+def _category(item: ET.Element, attrs: list[tuple[str, str]]) -> str | None:
+    """The first standard category an item lists, as a section name; indexer-specific
+    ids (100000 and up) say nothing common."""
+    codes = [(c.text or "").strip() for c in item.findall("category")]
+    codes += [value for name, value in attrs if name == "category"]
+    for code in codes:
+        if code.isdigit() and len(code) == 4 and code[0] in SECTIONS:
+            return f"{SECTIONS[code[0]]} ({code})"
+    return None
 
 
 def _raise_on_error(root: ET.Element, source: str) -> None:
@@ -168,7 +190,8 @@ class TorznabSource:
         title = (item.findtext("title") or "").strip()
         if not title:
             return None
-        attrs = {a.get("name", ""): a.get("value", "") for a in item.findall(f"{TORZNAB_NS}attr")}
+        pairs = [(a.get("name", ""), a.get("value", "")) for a in item.findall(f"{TORZNAB_NS}attr")]
+        attrs = dict(pairs)
         link = (item.findtext("link") or "").strip()
         magnet = attrs.get("magneturl") or (link if link.startswith("magnet:") else "")
         info_hash = normalize_hash(attrs.get("infohash")) or hash_from_magnet(magnet)
@@ -198,6 +221,7 @@ class TorznabSource:
             page_url=(item.findtext("comments") or "").strip() or None,
             ref=(item.findtext("guid") or "").strip() or None,
             published=(item.findtext("pubDate") or "").strip() or None,
+            category=_category(item, pairs),
         )
 
     async def torrent_file(self, result: TorrentResult, user_id: int | None = None) -> bytes:

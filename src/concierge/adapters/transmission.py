@@ -8,6 +8,7 @@ carries it; the id is kept and refreshed whenever the daemon rotates it.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from typing import Any
 
@@ -151,13 +152,25 @@ class TransmissionClient:
         await self._call(method, {"ids": [info_hash.lower()], **extra})
 
     async def pause(self, info_hash: str) -> None:
-        await self._act("torrent-stop", info_hash)
+        """Stop, and make sure it took: Transmission 3 can drop a stop that arrives while
+        it is still setting up a just-added magnet, so the torrent would keep running."""
+        for _attempt in range(PAUSE_ATTEMPTS):
+            await self._act("torrent-stop", info_hash)
+            for _check in range(5):
+                if (await self.status(info_hash)).state in _STOPPED:
+                    return
+                await asyncio.sleep(0.1)
+        log.warning("transmission_pause_unconfirmed", info_hash=info_hash)
 
     async def resume(self, info_hash: str) -> None:
         await self._act("torrent-start", info_hash)
 
     async def remove(self, info_hash: str, *, delete_data: bool = False) -> None:
         await self._act("torrent-remove", info_hash, **{"delete-local-data": delete_data})
+
+
+PAUSE_ATTEMPTS = 4
+_STOPPED = frozenset({TorrentState.PAUSED, TorrentState.COMPLETED})
 
 
 def _status(t: dict[str, Any]) -> TorrentStatus:

@@ -8,7 +8,7 @@ offline model or a scripted streaming agent.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +38,7 @@ from tests.support.fake_telegram import TOKEN, FakeTelegram
 LONG_BODY = "Paul Atreides unites with the Fremen. " * 60
 OWNER = 1001
 STRANGER = 2002
-FAST = RateLimits(overall_per_second=0, group_per_minute=0, chat_per_second=0, backoff_seconds=0.01)
+FAST = RateLimits(overall_per_second=0, group_messages=0, chat_per_second=0, backoff_seconds=0.01)
 
 
 class ScriptedAgent:
@@ -104,6 +104,12 @@ def probe_skill() -> Skill:
     async def movie(ctx: Context, tmdb_id: str) -> None:
         await ctx.reply(f"movie card {tmdb_id}")
 
+    async def torrent(ctx: Context, torrent_id: str) -> None:
+        await ctx.reply(f"torrent card {torrent_id}")
+
+    async def person(ctx: Context, person_id: str) -> None:
+        await ctx.reply(f"person card {person_id}")
+
     return Skill(
         name="probe",
         commands=[
@@ -116,7 +122,7 @@ def probe_skill() -> Skill:
             Command("admin_only", "help.help", menu, min_role=Role.ADMIN),
         ],
         buttons={"probe.press": press},
-        deep_links={"m_": movie},
+        deep_links={"m_": movie, "t_": torrent, "p_": person},
     )
 
 
@@ -147,14 +153,18 @@ class Stack:
 
 
 def build_stack(
-    db: Database, *, agent: AgentRunner | str | None = "offline", mode: str = "approval"
+    db: Database,
+    *,
+    agent: AgentRunner | str | None = "offline",
+    mode: str = "approval",
+    skills: Sequence[Skill] = (),
 ) -> Stack:
     catalog = Catalog.load()
     users = UserRepo(db)
     notifier = Notifier(users)
     metrics = Metrics()
     core = CoreCommands(users, notifier, catalog, "en")
-    registry = Registry([build_core_skill(core), probe_skill()])
+    registry = Registry([build_core_skill(core), probe_skill(), *skills])
     core.registry = registry
     runner: AgentRunner | None
     if agent == "offline":

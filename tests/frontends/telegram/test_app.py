@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import itertools
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import structlog
 
 from concierge.core.access import Role
+from concierge.core.messages import Text, rows
+from concierge.core.skill import Command, Context, Skill
+from concierge.logging import configure_logging
 from concierge.storage.db import Database
 from tests.frontends.telegram.conftest import (
     OWNER,
@@ -15,7 +26,9 @@ from tests.frontends.telegram.conftest import (
     build_stack,
     running,
 )
-from tests.support.fake_telegram import BOT_ID, FakeTelegram
+from tests.support.fake_telegram import BOT_ID, TOKEN, FakeTelegram
+
+API_URL = "https://api.telegram.org"
 
 
 async def test_private_conversation_welcome_then_streamed_answer(
@@ -294,3 +307,96 @@ async def test_blocking_and_unblocking_the_bot_is_noticed(fake: FakeTelegram, st
                 break
             await asyncio.sleep(0.02)
         assert not await unreachable()
+
+
+class TrackerDown(RuntimeError):
+    """What a skill's service raises when the service behind it fails."""
+
+
+def failing_skill(delay: float) -> Skill:
+    """A button whose handler fails after ``delay`` seconds, like a slow tracker timing out."""
+
+    async def offer(ctx: Context) -> None:
+        button = await ctx.button("Send to client", "failing.send", {"id": 7})
+        await ctx.reply(Text("Dune (2021) 2160p", buttons=rows(button)))
+
+    async def send(ctx: Context, payload: dict[str, Any]) -> None:
+        await asyncio.sleep(delay)
+        # An HTTP library's error may quote its request URL, and Bot API URLs carry the token.
+        raise TrackerDown(f"request to {API_URL}/bot{TOKEN}/getFile failed for {payload['id']}")
+
+    return Skill(
+        name="failing",
+        commands=[Command("offer", "help.help", offer)],
+        buttons={"failing.send": send},
+    )
+
+
+@pytest.fixture
+def operator_log() -> Iterator[io.StringIO]:
+    """The log as the operator sees it: the production pipeline, told the bot token."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    stream = io.StringIO()
+    configure_logging("INFO", "json", "production", secrets=[TOKEN], stream=stream)
+    try:
+        yield stream
+    finally:
+        for handler in list(root.handlers):
+            if handler not in handlers:
+                root.removeHandler(handler)
+        root.setLevel(level)
+        structlog.reset_defaults()
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.6], ids=["fails-at-once", "fails-after-deadline"])
+async def test_press_whose_handler_raises_is_answered_and_explained(
+    fake: FakeTelegram, sqlite_db: Database, operator_log: io.StringIO, delay: float
+) -> None:
+    stack = build_stack(sqlite_db, skills=[failing_skill(delay)])
+    deadline = 0.3
+    async with running(stack.frontend(fake, callback_deadline=deadline)):
+        fake.push(fake.text_update(OWNER, "/offer", language="ru"))
+        await fake.wait_for(lambda: len(fake.sent_texts(OWNER)) == 1, what="offer")
+        offer = fake.calls_to("sendMessage", chat_id=OWNER)[-1]
+        button = fake.last_keyboard(OWNER)[0][0]["callback_data"]
+        message = fake.message(OWNER, offer.result["message_id"])
+        pressed = fake.push(fake.press_update(OWNER, button, message, language="ru"))
+        await fake.wait_for(lambda: len(fake.sent_texts(OWNER)) == 2, what="failure notice")
+        await asyncio.sleep(0.1)  # anything else it would send
+
+    answers = fake.calls_to("answerCallbackQuery")
+    assert len(answers) == 1 and answers[0].ok  # the button stops spinning, exactly once
+    assert answers[0].at - fake.update_pushed_at[pressed] < deadline + 0.2
+    assert fake.sent_texts(OWNER)[-1] == stack.catalog.t("errors.generic", "ru")
+
+    output = operator_log.getvalue()
+    assert TOKEN not in output and TOKEN.split(":")[1] not in output
+    records = [json.loads(line) for line in output.splitlines()]
+    failures = [r for r in records if r["level"] in ("error", "critical")]
+    assert len(failures) == 1, failures  # one event per failure
+    assert failures[0]["update_id"] == pressed
+    assert failures[0]["chat"] == OWNER
+    assert "TrackerDown" in failures[0]["exception"]
+
+
+async def test_deep_links_reach_their_handlers_and_unknown_ones_get_the_welcome(
+    fake: FakeTelegram, stack: Stack
+) -> None:
+    async with running(stack.frontend(fake)):
+        for payload in ("m_693134", "t_a1b2c3", "p_1190668", "zz_42", "m693134"):
+            fake.push(fake.text_update(OWNER, f"/start {payload}"))
+        await fake.wait_for(lambda: len(fake.sent_texts(OWNER)) == 5, what="five answers")
+        fake.push(fake.text_update(STRANGER, "/start x_1", name="Бора", language="ru"))
+        await fake.wait_for(lambda: len(fake.sent_texts(STRANGER)) == 1, what="stranger")
+
+    welcome = stack.catalog.t("start.welcome", "en", name="Ann")
+    assert fake.sent_texts(OWNER) == [
+        "movie card 693134",
+        "torrent card a1b2c3",
+        "person card 1190668",
+        welcome,  # no skill owns "zz_"
+        welcome,  # "m" without its underscore is no movie link
+    ]
+    # a stranger's link waits for approval like any other message
+    assert fake.sent_texts(STRANGER) == [stack.catalog.t("access.pending", "ru")]

@@ -10,7 +10,8 @@ import pytest
 from telegram.error import BadRequest, RetryAfter
 
 from concierge.frontends.telegram.ratelimit import RateLimits, TelegramRateLimiter
-from tests.frontends.telegram.conftest import OWNER, Stack, running
+from concierge.storage.db import Database
+from tests.frontends.telegram.conftest import OWNER, STRANGER, Stack, build_stack, running
 from tests.support.fake_telegram import FakeTelegram
 
 
@@ -112,3 +113,38 @@ async def test_bad_requests_are_not_retried() -> None:
     with pytest.raises(BadRequest):
         await limiter.process_request(refused, (), {}, "sendMessage", {"chat_id": 5}, None)
     assert attempts == 1
+
+
+async def test_group_burst_keeps_to_the_group_limit_while_a_private_chat_flows(
+    sqlite_db: Database,
+) -> None:
+    """Telegram's 20 a minute per group, scaled down to 5 per 2 s and enforced by the fake."""
+    fake = FakeTelegram(group_limit=(5, 2.0)).start()
+    try:
+        stack = build_stack(sqlite_db, mode="open")
+        limits = RateLimits(
+            overall_per_second=0, chat_per_second=0, group_messages=5, group_period=2.0
+        )
+        group = -100800
+        started = time.perf_counter()
+        async with running(stack.frontend(fake, limits=limits)):
+            fake.push_many(
+                [
+                    fake.text_update(OWNER, "/burst 8", chat_id=group, kind="supergroup"),
+                    fake.text_update(STRANGER, "/burst 5", name="Bob"),
+                ]
+            )
+            await fake.wait_for(lambda: len(fake.sent_texts(group)) == 8, what="group burst")
+            await fake.wait_for(lambda: len(fake.sent_texts(STRANGER)) == 5, what="private")
+    finally:
+        fake.stop()
+
+    group_calls = fake.calls_to("sendMessage", chat_id=group)
+    assert all(c.ok for c in group_calls), [c.status for c in group_calls]  # never over the limit
+    assert fake.sent_texts(group) == [f"burst {i}" for i in range(8)]  # nothing dropped, in order
+    at = [c.at for c in group_calls]
+    assert all(later - earlier >= 2.0 for earlier, later in zip(at, at[5:], strict=False))
+    assert at[-1] - started >= 2.0  # the sixth had to wait for the window
+    private = [c.at for c in fake.calls_to("sendMessage", chat_id=STRANGER)]
+    assert fake.sent_texts(STRANGER) == [f"burst {i}" for i in range(5)]
+    assert max(private) < at[5] - 1.0  # the private chat was done long before

@@ -18,9 +18,10 @@ from tests.support.app import running_app
 
 
 @pytest.fixture
-async def downloads(sqlite_db: Database) -> AsyncIterator[Downloads]:
-    credentials = CredentialStore(sqlite_db, SecretBox([generate_key()]))
-    yield build(sqlite_db, credentials, Inbox(), ClientPolicy())
+async def downloads(db: Database) -> AsyncIterator[Downloads]:
+    """The skill's objects over real storage: SQLite, and Postgres when TEST_DATABASE_URL is set."""
+    credentials = CredentialStore(db, SecretBox([generate_key()]))
+    yield build(db, credentials, Inbox(), ClientPolicy())
 
 
 @pytest.fixture

@@ -77,8 +77,9 @@ def build(
     )
 
 
-def transmission_config(daemon: RunningDaemon) -> ClientConfig:
-    return ClientConfig("transmission", daemon.base_url, daemon.username, daemon.password)
+def client_config(daemon: RunningDaemon) -> ClientConfig:
+    """The operator's client as the skill stores it, for any of the three daemons."""
+    return ClientConfig(daemon.kind, daemon.base_url, daemon.username, daemon.password)
 
 
 def client_url(daemon: RunningDaemon) -> str:

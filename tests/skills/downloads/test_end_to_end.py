@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from concierge.bootstrap import App
+from concierge.core.messages import File, unescape_literal
 from concierge.core.skill import Skill
 from concierge.skills.downloads.service import CREDENTIAL_NAME
 from daemons import RunningDaemon, make_payload, make_torrent, random_magnet
@@ -167,3 +169,71 @@ async def test_the_password_message_is_deleted_or_the_user_is_asked_to(
     await other.say("/start")
     shown = await setup_client(other, url, user, password)
     assert "I couldn't remove your password message from this chat" in shown
+
+
+@pytest.fixture
+def tracker(tmp_path: Path) -> Iterator[tuple[FixtureServer, bytes]]:
+    """A tracker serving one result's .torrent, and one link that is gone."""
+    torrent = make_torrent(make_payload(tmp_path / "seed", "Some.Film.2024.1080p.mkv"))
+    routes = {
+        "/dl/1.torrent": raw(torrent, 200, "application/x-bittorrent"),
+        "/dl/gone.torrent": raw(b"<html>not found</html>", 404, "text/html"),
+    }
+    with FixtureServer(routes) as srv:
+        yield srv, torrent
+
+
+@pytest.mark.parametrize("with_magnet", [False, True], ids=["torrent-only", "magnet-too"])
+async def test_without_a_client_the_torrent_file_is_sent_with_a_hint(
+    tmp_path: Path, tracker: tuple[FixtureServer, bytes], with_magnet: bool
+) -> None:
+    srv, torrent = tracker
+    magnet, _ = random_magnet("Some.Film.2024")
+    async with running_app(tmp_path, access_mode="open", allow_private_client_urls=True) as app:
+        user = Person(app, 77)
+        await user.say("/start")
+        user.outbox.clear()
+        button = await torrent_card_button(
+            app, user, name="Some Film: 2024", torrent_url=f"{srv.url}/dl/1.torrent",
+            magnet=magnet if with_magnet else None,
+        )  # fmt: skip
+        await user.press(button)
+    files = [r for r in user.outbox.sent if isinstance(r, File)]
+    assert [(f.filename, f.data) for f in files] == [("Some Film_ 2024.torrent", torrent)]
+    caption = unescape_literal(files[0].caption)
+    assert "here is the .torrent file for Some Film: 2024" in caption and "/client" in caption
+    assert (magnet in user.outbox.all_text()) is with_magnet
+    assert len(srv.hits_for("/dl/1.torrent")) == 1
+
+
+async def test_without_a_client_a_dead_torrent_link_is_explained(
+    tmp_path: Path, tracker: tuple[FixtureServer, bytes]
+) -> None:
+    srv, _ = tracker
+    async with running_app(tmp_path, access_mode="open", allow_private_client_urls=True) as app:
+        user = Person(app, 77)
+        await user.say("/start")
+        user.outbox.clear()
+        await user.press(
+            await torrent_card_button(
+                app, user, name="Gone", torrent_url=f"{srv.url}/dl/gone.torrent"
+            )
+        )
+    assert user.outbox.texts() == ["This result has no usable magnet link or .torrent file."]
+    assert not [r for r in user.outbox.sent if isinstance(r, File)]
+
+
+async def test_without_a_client_a_torrent_on_a_private_address_is_not_fetched(
+    tmp_path: Path, tracker: tuple[FixtureServer, bytes]
+) -> None:
+    """A plain user's button may not make the bot fetch from the LAN (the default policy)."""
+    srv, _ = tracker
+    async with running_app(tmp_path, access_mode="open") as app:
+        user = Person(app, 77)
+        await user.say("/start")
+        user.outbox.clear()
+        await user.press(
+            await torrent_card_button(app, user, name="LAN", torrent_url=f"{srv.url}/dl/1.torrent")
+        )
+    assert user.outbox.texts() == ["This result has no usable magnet link or .torrent file."]
+    assert srv.hits == []

@@ -1,16 +1,27 @@
-"""Completion notices against the real Transmission daemon: once, across restarts, retried."""
+"""Completion notices against the real daemons: once, across restarts, retried.
+
+Payload names carry a random suffix: the same test runs on SQLite and on Postgres against
+one session daemon, and must not overwrite a file the previous run's torrent is seeding.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import secrets
+from pathlib import Path
 
 from sqlalchemy import select
 
 from concierge.core.access import Role
 from concierge.skills.downloads.models import DownloadNoticeRow, DownloadRow
 from concierge.skills.downloads.service import ClientPolicy
-from daemons import RunningDaemon, make_payload, make_torrent, random_magnet
-from tests.skills.downloads.support import Downloads, transmission_config
+from daemons import RunningDaemon, make_client, make_payload, make_torrent, random_magnet
+from tests.skills.downloads.support import Downloads, client_config
+
+
+def fresh_payload(daemon: RunningDaemon, stem: str) -> Path:
+    """A file already where the daemon saves, so its torrent completes on the first check."""
+    return make_payload(daemon.download_dir, f"{stem}.{secrets.token_hex(3)}.mkv")
 
 
 async def wait_finished(d: Downloads, within: float = 20.0) -> None:
@@ -22,30 +33,35 @@ async def wait_finished(d: Downloads, within: float = 20.0) -> None:
 
 
 async def test_completion_is_announced_once_even_across_a_restart(
-    downloads: Downloads, transmission_daemon: RunningDaemon
+    downloads: Downloads, torrent_daemon: RunningDaemon
 ) -> None:
-    d = downloads.rebuilt(ClientPolicy(global_client=transmission_config(transmission_daemon)))
+    """On each of Transmission, qBittorrent and Deluge."""
+    d = downloads.rebuilt(ClientPolicy(global_client=client_config(torrent_daemon)))
     owner = await d.user(1, Role.OWNER)
-    payload = make_payload(transmission_daemon.download_dir, "Monitor.Once.2021.1080p.mkv")
+    payload = fresh_payload(torrent_daemon, "Monitor.Once.2021.1080p")
     added = await d.service.send(owner, "telegram:1", torrent=make_torrent(payload))
-    assert added.name == "Monitor.Once.2021.1080p.mkv"
+    assert added.name == payload.name
+    try:
+        restarted = d.rebuilt()  # the bot restarts between adding and completing
+        await wait_finished(restarted)
+        await restarted.monitor.deliver()
+        again = restarted.rebuilt()
+        await again.monitor.run()
+        await again.monitor.run()
+    finally:
+        client = make_client(torrent_daemon)
+        await client.remove(added.info_hash)
+        await client.close()
 
-    restarted = d.rebuilt()  # the bot restarts between adding and completing
-    await wait_finished(restarted)
-    await restarted.monitor.deliver()
-    again = restarted.rebuilt()
-    await again.monitor.run()
-    await again.monitor.run()
-
-    assert d.inbox.received[1] == ["✅ Downloaded and ready to watch: Monitor.Once.2021.1080p.mkv"]
+    assert d.inbox.received[1] == [f"✅ Downloaded and ready to watch: {payload.name}"]
 
 
 async def test_undelivered_notice_is_kept_logged_and_retried(
     downloads: Downloads, transmission_daemon: RunningDaemon
 ) -> None:
-    d = downloads.rebuilt(ClientPolicy(global_client=transmission_config(transmission_daemon)))
+    d = downloads.rebuilt(ClientPolicy(global_client=client_config(transmission_daemon)))
     owner = await d.user(1, Role.OWNER)
-    payload = make_payload(transmission_daemon.download_dir, "Retry.Later.2020.mkv")
+    payload = fresh_payload(transmission_daemon, "Retry.Later.2020")
     await d.service.send(owner, "telegram:1", torrent=make_torrent(payload))
     await wait_finished(d)
 
@@ -60,13 +76,13 @@ async def test_undelivered_notice_is_kept_logged_and_retried(
     d.inbox.failing = None
     assert await d.monitor.deliver() == 1
     assert await d.monitor.deliver() == 0
-    assert d.inbox.received[1] == ["✅ Downloaded and ready to watch: Retry.Later.2020.mkv"]
+    assert d.inbox.received[1] == [f"✅ Downloaded and ready to watch: {payload.name}"]
 
 
 async def test_in_progress_downloads_are_not_announced(
     downloads: Downloads, transmission_daemon: RunningDaemon
 ) -> None:
-    d = downloads.rebuilt(ClientPolicy(global_client=transmission_config(transmission_daemon)))
+    d = downloads.rebuilt(ClientPolicy(global_client=client_config(transmission_daemon)))
     owner = await d.user(1, Role.OWNER)
     magnet, info_hash = random_magnet("Nobody.Seeds.This")
     await d.service.send(owner, "telegram:1", magnet=magnet)
@@ -81,15 +97,15 @@ async def test_seedbox_completion_waits_for_the_nas(
     downloads: Downloads, transmission_daemon: RunningDaemon
 ) -> None:
     d = downloads.rebuilt(
-        ClientPolicy(global_client=transmission_config(transmission_daemon), global_is_seedbox=True)
+        ClientPolicy(global_client=client_config(transmission_daemon), global_is_seedbox=True)
     )
     owner = await d.user(1, Role.OWNER)
-    payload = make_payload(transmission_daemon.download_dir, "On.The.Seedbox.2019.mkv")
+    payload = fresh_payload(transmission_daemon, "On.The.Seedbox.2019")
     await d.service.send(owner, "telegram:1", torrent=make_torrent(payload))
     await wait_finished(d)
     await d.monitor.deliver()
     assert d.inbox.received[1] == [
-        "⬇️ Finished on your seedbox: On.The.Seedbox.2019.mkv\nI'll tell you when it's on your NAS."
+        f"⬇️ Finished on your seedbox: {payload.name}\nI'll tell you when it's on your NAS."
     ]
     async with d.db.session() as s:
         row = await s.scalar(select(DownloadRow))

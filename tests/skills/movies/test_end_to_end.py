@@ -161,3 +161,14 @@ async def test_tmdb_down_still_searches_torrents_by_name(
     assert "The film database did not answer (unavailable)" in out
     assert "1. Recommended" in out
     assert server.hits_for(f"{TORAPI}/api/search/title/all")[-1].query["query"] == "Dune Part Two"
+
+
+async def test_help_lists_find_in_one_clean_line(world: MoviesWorld) -> None:
+    """Regression: the line read "/find — <title> [year] [quality] — find a film…"."""
+    en = await world.chat(["/help"])
+    ru = await world.chat(["/help"], language="ru")
+    assert "/find — find a film or series and its best torrents (title, year, quality)" in en
+    assert "/find — найти фильм или сериал и лучшие раздачи (название, год, качество)" in ru
+    for shown in (en, ru):
+        find = next(line for line in shown.splitlines() if line.startswith("/find"))
+        assert find.count(" — ") == 1 and "<" not in find

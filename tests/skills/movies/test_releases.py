@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from concierge.skills.movies.releases import parse_release
+from concierge.skills.movies.releases import audio_category, parse_release
 
 CORPUS: list[dict[str, Any]] = json.loads(
     (Path(__file__).parents[2] / "fixtures" / "movies" / "release_corpus.json").read_text("utf-8")
@@ -62,3 +62,28 @@ def test_word_po_is_not_a_voiceover_mark() -> None:
 
 def test_4k_without_height_is_2160() -> None:
     assert parse_release("Dune Part Two 2024 4K HDR").resolution == 2160
+
+
+@pytest.mark.parametrize(
+    ("name", "audio_only"),
+    [
+        ("(Soundtrack) Dune: Part Two (by Hans Zimmer) - 2024, MP3, 320 kbps", True),
+        ("Hans Zimmer - Dune (Original Motion Picture Soundtrack) 2021 WEB FLAC", True),
+        ("Дюна: Часть вторая (Саундтрек) 2024 MP3", True),
+        ("Ханс Циммер - Дискография (1985-2024) FLAC", True),
+        ("Dune OST 2021", True),
+        ("Dune.Part.Two.2024.720p.WEBRip.x264.AAC-YTS.MX", False),
+        ("Dune (2021) DVDRip AAC", False),
+        ("Interstellar.2014.1080p.BluRay.OST.Edition.x264", False),
+    ],
+)
+def test_audio_only_releases_are_recognised(name: str, audio_only: bool) -> None:
+    assert parse_release(name).audio_only is audio_only
+
+
+def test_audio_sections_of_trackers() -> None:
+    for section in ("Audio (104)", "Саундтреки к фильмам (lossy)", "Музыка", "Audio/MP3 (3010)"):
+        assert audio_category(section), section
+    video: tuple[str | None, ...] = ("Video (207)", "Зарубежное кино (HD Video)", "Movies (2045)")
+    for other in (*video, None, ""):
+        assert not audio_category(other), other

@@ -179,6 +179,14 @@ class TelegramFrontend:
             if query is not None:
                 await CallbackAnswer(self.application.bot, query.id, frozenset()).done()
             return
+        # Every event logged while this update is handled (core's too) names it and its chat.
+        with structlog.contextvars.bound_contextvars(
+            update_id=update.update_id, chat=inbound.chat.id
+        ):
+            await self._handle(update, inbound)
+
+    async def _handle(self, update: Update, inbound: Inbound) -> None:
+        query = update.callback_query
         answer = None
         if query is not None:
             answer = CallbackAnswer(

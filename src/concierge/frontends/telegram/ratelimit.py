@@ -1,7 +1,9 @@
 """Outgoing Bot API calls paced to Telegram's limits, with retries that keep order.
 
 Telegram allows about 30 messages a second overall, 20 a minute per group and
-about one a second per chat (short bursts pass). A 429 carries ``retry_after``:
+about one a second per chat (short bursts pass). The group limit is a sliding
+window, not a bucket: a bucket would let 20 through at once and then 20 more
+within the same minute. A 429 carries ``retry_after``:
 the chat it came from waits that long and the same call is sent again, so a
 burst is slowed down, never dropped. Calls to one chat are awaited one after
 another by their sender, so retrying in place keeps them in order.
@@ -10,9 +12,10 @@ another by their sender, so retrying in place keeps them in order.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import warnings
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,7 +72,8 @@ Result = bool | dict[str, Any] | list[dict[str, Any]]
 @dataclass(frozen=True, slots=True)
 class RateLimits:
     overall_per_second: float = 30.0
-    group_per_minute: float = 20.0
+    group_messages: int = 20  # per group within group_period seconds
+    group_period: float = 60.0
     chat_per_second: float = 1.0
     chat_burst: int = 3
     max_retry_after: int = 10  # 429 answers honoured per call before giving up
@@ -79,7 +83,38 @@ class RateLimits:
     @classmethod
     def unlimited(cls) -> RateLimits:
         """No pacing (retries stay): for local Bot API servers in tests and benchmarks."""
-        return cls(overall_per_second=0, group_per_minute=0, chat_per_second=0)
+        return cls(overall_per_second=0, group_messages=0, chat_per_second=0)
+
+
+class SlidingWindow:
+    """At most ``limit`` calls in any ``period`` seconds, as Telegram counts them.
+
+    A slot is taken before the call and freed ``period`` after the call ends, so
+    however long the request took to reach Telegram, no window it can see holds
+    more than ``limit`` of them.
+    """
+
+    def __init__(self, limit: int, period: float) -> None:
+        self._slots = asyncio.Semaphore(limit)
+        self._period = period
+        self._held = 0
+
+    @property
+    def idle(self) -> bool:
+        return self._held == 0
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        await self._slots.acquire()
+        self._held += 1
+        try:
+            yield
+        finally:
+            asyncio.get_running_loop().call_later(self._period, self._free)
+
+    def _free(self) -> None:
+        self._held -= 1
+        self._slots.release()
 
 
 class TelegramRateLimiter(BaseRateLimiter[int]):
@@ -89,7 +124,7 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
             AsyncLimiter(limits.overall_per_second, 1) if limits.overall_per_second > 0 else None
         )
         self._chats: dict[int | str, AsyncLimiter] = {}
-        self._groups: dict[int | str, AsyncLimiter] = {}
+        self._groups: dict[int | str, SlidingWindow] = {}
         self._paused_until: dict[int | str | None, float] = {}
 
     async def initialize(self) -> None:
@@ -99,16 +134,31 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         self._chats.clear()
         self._groups.clear()
 
-    def _limiter(
-        self, table: dict[int | str, AsyncLimiter], key: int | str, rate: float, period: float
-    ) -> AsyncLimiter:
+    def _chat_limiter(self, chat: int | str, rate: float, period: float) -> AsyncLimiter:
+        table = self._chats
         if len(table) > 1024:  # forget idle chats
             for idle in [k for k, lim in table.items() if lim.has_capacity(lim.max_rate)]:
                 del table[idle]
-        limiter = table.get(key)
+        limiter = table.get(chat)
         if limiter is None:
-            limiter = table[key] = AsyncLimiter(rate, period)
+            limiter = table[chat] = AsyncLimiter(rate, period)
         return limiter
+
+    def _group_window(self, endpoint: str, chat: int | str | None) -> SlidingWindow | None:
+        limits = self._limits
+        is_group = isinstance(chat, str) or (chat is not None and chat < 0)
+        if chat is None or not is_group or endpoint not in MESSAGE_METHODS:
+            return None
+        if limits.group_messages <= 0:
+            return None
+        table = self._groups
+        if len(table) > 1024:  # forget idle groups
+            for idle in [k for k, window in table.items() if window.idle]:
+                del table[idle]
+        window = table.get(chat)
+        if window is None:
+            window = table[chat] = SlidingWindow(limits.group_messages, limits.group_period)
+        return window
 
     async def _pace(self, endpoint: str, chat: int | str | None) -> None:
         for key in (None, chat):
@@ -116,14 +166,10 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
             if wait > 0:
                 await asyncio.sleep(wait)
         limits = self._limits
-        if chat is not None and endpoint in MESSAGE_METHODS:
-            is_group = isinstance(chat, str) or chat < 0
-            if is_group and limits.group_per_minute > 0:
-                await self._limiter(self._groups, chat, limits.group_per_minute, 60).acquire()
-            if limits.chat_per_second > 0:
-                burst = max(1, limits.chat_burst)
-                period = burst / limits.chat_per_second
-                await self._limiter(self._chats, chat, burst, period).acquire()
+        if chat is not None and endpoint in MESSAGE_METHODS and limits.chat_per_second > 0:
+            burst = max(1, limits.chat_burst)
+            period = burst / limits.chat_per_second
+            await self._chat_limiter(chat, burst, period).acquire()
         if chat is not None and self._overall is not None:
             await self._overall.acquire()
 
@@ -141,8 +187,12 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         failures = 0
         while True:
             await self._pace(endpoint, chat)
+            window = self._group_window(endpoint, chat)
             try:
-                return await callback(*args, **kwargs)
+                if window is None:
+                    return await callback(*args, **kwargs)
+                async with window.slot():
+                    return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 retry_afters += 1
                 if retry_afters > (rate_limit_args or self._limits.max_retry_after):

@@ -241,7 +241,7 @@ class DownloadCommands:
         found = await self._library.browse(kind=kind, query=query, page=page, per_page=LIBRARY_PAGE)
         if found.total == 0:
             key = "library.nothing_found" if query or kind else "library.empty"
-            await ctx.reply(ctx.t(key, query=query))
+            await ctx.reply(ctx.t(key, query=literal(query)))
             return
         what = {None: ctx.t("library.all"), "movie": ctx.t("library.films"),
                 "series": ctx.t("library.series")}[kind]  # fmt: skip

@@ -36,20 +36,52 @@ def progress_bar(progress: float) -> str:
     return "▰" * filled + "▱" * (BAR_WIDTH - filled)
 
 
-def human_size(count: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
+def _size_parts(count: float) -> tuple[str, str]:
+    """``(number, unit)``: whole bytes, one decimal above."""
+    for unit in ("b", "kb", "mb", "gb"):
         if count < 1024:
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+            return (f"{count:.0f}" if unit == "b" else f"{count:.1f}"), unit
         count /= 1024
-    return f"{count:.1f} TB"
+    return f"{count:.1f}", "tb"
 
 
-def human_duration(seconds: int) -> str:
+def _duration_parts(seconds: int) -> tuple[str, dict[str, int]]:
+    """Days and hours from a day on, hours and minutes from an hour, else minutes (>= 1)."""
     hours, rest = divmod(seconds, 3600)
     minutes = rest // 60
     if hours >= 24:
-        return f"{hours // 24}d {hours % 24}h"
-    return f"{hours}h {minutes:02d}m" if hours else f"{max(minutes, 1)}m"
+        return "days", {"days": hours // 24, "hours": hours % 24}
+    if hours:
+        return "hours", {"hours": hours, "minutes": minutes}
+    return "minutes", {"minutes": max(minutes, 1)}
+
+
+def human_size(count: float) -> str:
+    """For the model's summary (English); users read ``size_text``."""
+    number, unit = _size_parts(count)
+    return f"{number} {unit.upper() if unit != 'b' else 'B'}"
+
+
+def human_duration(seconds: int) -> str:
+    """For the model's summary (English); users read ``duration_text``."""
+    shape, values = _duration_parts(seconds)
+    if shape == "days":
+        return f"{values['days']}d {values['hours']}h"
+    if shape == "hours":
+        return f"{values['hours']}h {values['minutes']:02d}m"
+    return f"{values['minutes']}m"
+
+
+def size_text(ctx: Context, count: float) -> str:
+    number, unit = _size_parts(count)
+    return ctx.t(f"downloads.size.{unit}", n=number)
+
+
+def duration_text(ctx: Context, seconds: int) -> str:
+    shape, values = _duration_parts(seconds)
+    padded = {k: f"{v:02d}" if k == "minutes" and shape == "hours" else str(v)
+              for k, v in values.items()}  # fmt: skip
+    return ctx.t(f"downloads.duration.{shape}", **padded)
 
 
 async def download_item(ctx: Context, view: DownloadView) -> Text:
@@ -62,12 +94,12 @@ async def download_item(ctx: Context, view: DownloadView) -> Text:
         state = ctx.t(f"downloads.state.{live.state.value}")
         progress = live.progress
         speed = (
-            ctx.t("downloads.list.speed", speed=human_size(live.download_rate))
+            ctx.t("downloads.list.speed", speed=size_text(ctx, live.download_rate))
             if live.download_rate
             else ""
         )
         eta = (
-            ctx.t("downloads.list.eta", eta=human_duration(live.eta_seconds))
+            ctx.t("downloads.list.eta", eta=duration_text(ctx, live.eta_seconds))
             if live.eta_seconds and not live.complete
             else ""
         )
@@ -101,7 +133,7 @@ def library_line(ctx: Context, item: LibraryItem) -> str:
     year = f" ({item.year})" if item.year else ""
     extra = f" · {ctx.t('library.episodes', count=item.episodes)}" if item.episodes else ""
     icon = "📺" if item.kind == "series" else "🎬"
-    return f"{icon} {item.title}{year}{extra}"
+    return f"{icon} {literal(item.title)}{year}{extra}"
 
 
 def library_payload(kind: str | None, query: str, page: int) -> Mapping[str, Any]:

@@ -143,3 +143,4 @@ class TorrentResult:
     page_url: str | None = None
     ref: str | None = None  # the source's own id, to fetch a magnet later
     published: str | None = None
+    category: str | None = None  # the tracker's section: "Movies (2045)", "Саундтреки к фильмам"

@@ -2,7 +2,8 @@
 
 The score is a sum of small, explainable parts (resolution fit, source, HDR,
 audio language, seeders); filters remove what the user can never want (cams
-when anything else exists, sizes out of bounds, the wrong season).
+when anything else exists, sizes out of bounds, the wrong season, and audio-only
+releases such as the film's soundtrack, which share its name).
 """
 
 from __future__ import annotations
@@ -14,7 +15,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from concierge.skills.movies.domain import TorrentResult
-from concierge.skills.movies.releases import AVO, DUB, DVO, MVO, VO, Release, parse_release
+from concierge.skills.movies.releases import (
+    AVO,
+    DUB,
+    DVO,
+    MVO,
+    VO,
+    Release,
+    audio_category,
+    parse_release,
+)
 
 _SOURCE_SCORE = {
     "remux": 25.0,
@@ -140,6 +150,8 @@ def rank(
     candidates: list[RankedTorrent] = []
     for result in results:
         release = parse_release(result.name)
+        if release.audio_only or audio_category(result.category):
+            continue  # a soundtrack is never a film or an episode
         if quality is not None and release.resolution != quality:
             continue
         if not _matches_episode(release, season, episode):

@@ -48,6 +48,22 @@ _RU_SEASON_RANGE = re.compile(r"(\d{1,2})\s*[-–]\s*(\d{1,2})\s*сезон", re
 _RU_SEASON_ONE = re.compile(r"(?:сезон[:\s]*(\d{1,2})|(\d{1,2})\s*сезон)", re.I)
 _RUS_AUDIO = re.compile(r"\brus\b|\bru\b|русск|\brus\s*\+", re.I)
 _UHD = re.compile(r"\b(?:4k|uhd)\b", re.I)
+# Audio-only releases (a film's soundtrack, a composer's discography) share the film's
+# name; a mark below and no video resolution give them away.
+_AUDIO_WORK = re.compile(
+    r"soundtrack|\bost\b|саундтрек|дискография|discography|аудиокниг|audiobook", re.I
+)
+_AUDIO_FORMAT = re.compile(
+    r"\b(?:mp3|flac|aac|alac|wav|m4a|m4b|lossless|lossy)\b|\b\d{2,4}\s*kbps\b",
+    re.I,
+)
+_VIDEO_SOURCES = frozenset({"remux", "bluray", "hdtv", "dvd", "cam"})
+# Tracker sections for music and audio, in the words trackers use for them.
+_AUDIO_CATEGORY = re.compile(
+    r"\baudio\b|\bmusic\b|soundtrack|\blossy\b|\blossless\b|\bmp3\b|\bflac\b"
+    r"|аудио|музык|саундтрек|дискограф",
+    re.I,
+)
 _CAM = re.compile(r"\b(?:cam(?:rip)?|ts|telesync|hdts|tc|telecine|scr|screener)\b", re.I)
 
 
@@ -67,6 +83,7 @@ class Release:
     seasons: tuple[int, ...]
     episodes: tuple[int, ...]
     complete: bool
+    audio_only: bool = False  # a soundtrack, album or audiobook: no picture at all
 
     @property
     def is_pack(self) -> bool:
@@ -143,6 +160,20 @@ def _seasons(parsed: dict[str, Any], name: str) -> tuple[int, ...]:
     return seasons
 
 
+def _audio_only(name: str, resolution: int | None, source: str | None, codec: str | None) -> bool:
+    """No picture: a soundtrack/discography mark, or an audio format with no video sign."""
+    if resolution is not None:
+        return False
+    if _AUDIO_WORK.search(name):
+        return True
+    return codec is None and source not in _VIDEO_SOURCES and bool(_AUDIO_FORMAT.search(name))
+
+
+def audio_category(category: str | None) -> bool:
+    """A tracker section for music or audio ("Audio", "Саундтреки к фильмам (lossy)")."""
+    return bool(category) and _AUDIO_CATEGORY.search(category or "") is not None
+
+
 @lru_cache(maxsize=4096)
 def parse_release(name: str) -> Release:
     """Parse one release name; cached, as the same names recur across searches."""
@@ -159,13 +190,15 @@ def parse_release(name: str) -> Release:
     if (dubbing or _RUS_AUDIO.search(name)) and "ru" not in languages:
         languages.append("ru")
     seasons = _seasons(parsed, name)
+    source = _source(parsed.get("quality"), name)
+    codec = _codec(parsed.get("codec"), name)
     episodes = tuple(int(e) for e in parsed.get("episodes") or ()) if seasons else ()
     return Release(
         title=str(parsed.get("title") or name),
         year=int(parsed["year"]) if parsed.get("year") else None,
         resolution=resolution,
-        source=_source(parsed.get("quality"), name),
-        codec=_codec(parsed.get("codec"), name),
+        source=source,
+        codec=codec,
         hdr=hdr,
         audio=tuple(str(a) for a in parsed.get("audio") or ()),
         languages=tuple(languages),
@@ -173,4 +206,5 @@ def parse_release(name: str) -> Release:
         seasons=seasons,
         episodes=episodes,
         complete=bool(parsed.get("complete")),
+        audio_only=_audio_only(name, resolution, source, codec),
     )

@@ -148,16 +148,23 @@ class TitleFlows:
         await self.show_person(ctx, tmdb_id=int(payload["id"]))
 
     async def link_movie(self, ctx: Context, rest: str) -> None:
-        if rest.isdigit():
+        if await self._link_ok(ctx, rest):
             await self.show_title(ctx, "movie", int(rest))
 
     async def link_tv(self, ctx: Context, rest: str) -> None:
-        if rest.isdigit():
+        if await self._link_ok(ctx, rest):
             await self.show_title(ctx, "tv", int(rest))
 
     async def link_person(self, ctx: Context, rest: str) -> None:
-        if rest.isdigit():
+        if await self._link_ok(ctx, rest):
             await self.show_person(ctx, tmdb_id=int(rest))
+
+    async def _link_ok(self, ctx: Context, rest: str) -> bool:
+        """A deep link carries a TMDB id; a mangled one gets a word, not silence."""
+        if rest.isascii() and rest.isdigit() and len(rest) < 12:
+            return True
+        await ctx.reply(ctx.t("movies.link.broken"))
+        return False
 
 
 def _hit_summary(hit: TitleHit) -> str:
