@@ -157,3 +157,26 @@ async def test_key_rotation_reencrypts_every_secret(db: Database, n: int) -> Non
     assert set(before).isdisjoint(after)
     only_b = CredentialStore(db, SecretBox([key_b]))
     assert [await only_b.get(i, "token") for i in range(n)] == [f"secret-{i}" for i in range(n)]
+
+
+async def test_a_slow_writer_never_makes_another_writer_fail(sqlite_db: Database) -> None:
+    """Regression: under load a writer outwaited SQLite's 5 s busy timeout and the update
+    was dropped with "database is locked". Writers now queue instead of failing."""
+    from sqlalchemy import text
+
+    log = UpdateLog(sqlite_db)
+    holding = asyncio.Event()
+
+    async def slow_writer() -> None:
+        async with sqlite_db.session() as s:
+            await s.execute(
+                text("INSERT INTO processed_updates VALUES ('t', 'slow', '2026-01-01')")
+            )
+            holding.set()
+            await asyncio.sleep(5.5)
+
+    slow = asyncio.create_task(slow_writer())
+    await holding.wait()
+    assert await log.first_delivery("telegram", "queued") is True
+    await slow
+    assert await log.first_delivery("telegram", "queued") is False

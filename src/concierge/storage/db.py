@@ -40,7 +40,7 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
@@ -54,6 +54,11 @@ class Database:
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # SQLite has one writer at a time. Many pooled connections only race for its
+            # lock, and under load a writer can outwait the busy timeout and drop an
+            # update ("database is locked"). One connection queues transactions in-process
+            # instead; the busy timeout is left for other processes (the CLI, nas-sync).
+            kwargs.update(pool_size=1, max_overflow=0, pool_timeout=120)
         else:
             kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
