@@ -226,3 +226,13 @@ async def test_a_huge_message_is_refused_clearly_without_reaching_the_agent(tmp_
         assert person.outbox.texts()[-1].startswith("Сообщение слишком длинное")
         await person.say("я" * MAX_TEXT_CHARS)
         assert len(agent.seen) == 1
+
+
+async def test_help_shows_only_what_this_user_may_use(tmp_path: Path) -> None:
+    async with running_app(tmp_path, access_mode="open") as app:
+        owner, guest = Person(app, 1), Person(app, 50)
+        await owner.say("/help")
+        await guest.say("/help")
+        assert "/library — " in owner.outbox.texts()[-1]
+        assert "/library — " not in guest.outbox.texts()[-1]
+        assert "/downloads — " in guest.outbox.texts()[-1]

@@ -44,7 +44,7 @@ class CoreCommands:
             return
         lines = [ctx.t("help.header")]
         for command in self.registry.listed_commands():
-            if ctx.user.role.allows(command.min_role):
+            if command.listed_for(ctx):
                 lines.append(f"/{command.name} — {ctx.t(command.help_key)}")
         lines.append("")
         lines.append(ctx.t("help.footer"))

@@ -81,6 +81,12 @@ class Command:
     handler: CommandHandler
     aliases: tuple[str, ...] = ()
     min_role: Role = Role.USER
+    # finer than a role (e.g. "owner or listed in TORRENT_CLIENT_USERS"): hides it from
+    # /help for others; the handler still refuses them itself
+    shown_to: Callable[[Context], bool] | None = None
+
+    def listed_for(self, ctx: Context) -> bool:
+        return ctx.user.role.allows(self.min_role) and (self.shown_to is None or self.shown_to(ctx))
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,7 +88,12 @@ def build(
         commands=[
             Command("client", "downloads.help.client", handlers.client, aliases=("seedbox",)),
             Command("downloads", "downloads.help.downloads", handlers.downloads),
-            Command("library", "downloads.help.library", handlers.library),
+            Command(
+                "library",
+                "downloads.help.library",
+                handlers.library,
+                shown_to=handlers.may_see_library,
+            ),
         ],
         buttons={
             SEND_ACTION: handlers.send,
