@@ -57,6 +57,9 @@ def test_users_approve_and_block_from_the_shell(tmp_path: Path) -> None:
     listed = run(tmp_path, "users", "list", OWNER_IDS="telegram:1").stdout
     assert "telegram:1" in listed and "owner" in listed
     assert run(tmp_path, "users", "approve", "telegram:99").returncode == 2
+    run(tmp_path, "chat", stdin="hi\n", OWNER_IDS="telegram:1")  # a second console session
+    made = run(tmp_path, "users", "admin", "console:1")
+    assert made.returncode == 2 and "OWNER_IDS" in made.stderr  # the terminal user is an owner
     owner_change = run(tmp_path, "users", "block", "telegram:1")
     assert owner_change.returncode == 2 and "OWNER_IDS" in owner_change.stderr
 
@@ -157,3 +160,24 @@ def test_nas_sync_refuses_to_send_its_key_over_plain_http_to_a_public_host(tmp_p
     )
     assert result.returncode == 2
     assert "https" in result.stderr and "k" * 32 not in result.stderr
+
+
+def test_an_owner_can_make_a_known_user_admin_from_the_shell(tmp_path: Path) -> None:
+    import asyncio
+
+    from concierge.core.access import Role
+    from concierge.core.messages import UserRef
+    from concierge.storage.db import Database
+    from concierge.storage.repos import UserRepo
+
+    async def stranger_wrote() -> None:
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'concierge.db'}")
+        await db.upgrade()
+        await UserRepo(db).upsert(UserRef("telegram", 42, "Dana"), Role.PENDING)
+        await db.close()
+
+    asyncio.run(stranger_wrote())
+    made = run(tmp_path, "users", "admin", "telegram:42")
+    assert made.returncode == 0 and "telegram:42 is now admin" in made.stdout
+    listed = run(tmp_path, "users", "list", "--role", "admin").stdout
+    assert "telegram:42" in listed and "Dana" in listed

@@ -134,6 +134,15 @@ def users_approve(user: Annotated[str, typer.Argument(help="platform:id or #db-i
     typer.echo(_run(lambda: decide(settings, user, "user")))
 
 
+@users_app.command("admin")
+def users_admin(user: Annotated[str, typer.Argument(help="platform:id or #db-id")]) -> None:
+    """Make a user an admin (may approve strangers and use private client addresses)."""
+    from concierge.admin_cli import decide
+
+    settings = _settings()
+    typer.echo(_run(lambda: decide(settings, user, "admin")))
+
+
 @users_app.command("block")
 def users_block(user: Annotated[str, typer.Argument(help="platform:id or #db-id")]) -> None:
     """Keep a user out."""
