@@ -6,19 +6,10 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from tests.support.fixture_server import FixtureServer
-from tests.support.movie_fixtures import APIBAY, KINOPOISK, OMDB, TMDB, TORAPI, movie_routes
-
-
-@pytest.fixture
-def server() -> Iterator[FixtureServer]:
-    with FixtureServer(movie_routes()) as srv:
-        yield srv
+from tests.support.movie_fixtures import APIBAY, KINOPOISK, OMDB, TMDB, TORAPI
 
 
 def chat(server: FixtureServer, tmp_path: Path, stdin: str, lang: str) -> str:

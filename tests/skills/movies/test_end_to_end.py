@@ -4,31 +4,13 @@ adapters → local fixture servers, and back as the text a person reads."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.skills.movies.harness import MoviesWorld, movies_settings
 from tests.support.fixture_server import FixtureServer, hang
-from tests.support.movie_fixtures import APIBAY, TMDB, TORAPI, movie_routes
+from tests.support.movie_fixtures import APIBAY, TMDB, TORAPI
 
 DUNE_HASH = "bf7506c7ae484b2bf0941ad209009b1b3bd90704"  # on RuTor and PirateBay
-
-
-@pytest.fixture
-def server() -> Iterator[FixtureServer]:
-    with FixtureServer(movie_routes()) as srv:
-        yield srv
-
-
-@pytest.fixture
-async def world(server: FixtureServer, tmp_path: Path) -> AsyncIterator[MoviesWorld]:
-    w = await MoviesWorld.start(movies_settings(server, tmp_path))
-    try:
-        yield w
-    finally:
-        await w.close()
 
 
 def network_calls(server: FixtureServer) -> int:

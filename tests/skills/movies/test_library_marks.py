@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
 
 from concierge.core.skill import Skill
 from concierge.skills import movies
 from concierge.skills.downloads.library import LibraryIndex, LibraryItem
-from tests.skills.movies.harness import MoviesWorld, movies_settings
-from tests.support.fixture_server import FixtureServer
-from tests.support.movie_fixtures import movie_routes
+from tests.skills.movies.harness import MoviesWorld
 from tests.support.outbox import RecordingOutbox
 
 MARK_EN = "📚 In your library"
 MARK_RU = "📚 Есть в вашей библиотеке"
-
-
-@pytest.fixture
-def server() -> Iterator[FixtureServer]:
-    with FixtureServer(movie_routes()) as srv:
-        yield srv
-
-
-@pytest.fixture
-async def world(server: FixtureServer, tmp_path: Path) -> AsyncIterator[MoviesWorld]:
-    w = await MoviesWorld.start(movies_settings(server, tmp_path))
-    try:
-        yield w
-    finally:
-        await w.close()
 
 
 @pytest.fixture

@@ -3,34 +3,14 @@ and the /start deep links, as a person on the console sees them."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-
-import pytest
-
 from concierge.frontends.console.chat import CONSOLE_USER_ID, PLATFORM
-from tests.skills.movies.harness import MoviesWorld, movies_settings
+from tests.skills.movies.harness import MoviesWorld
 from tests.support.app import Person
 from tests.support.fixture_server import FixtureServer
-from tests.support.movie_fixtures import TMDB, movie_routes
+from tests.support.movie_fixtures import TMDB
 from tests.support.outbox import RecordingOutbox
 
 DUNE_CARD = "Dune: Part Two (2024)"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FixtureServer]:
-    with FixtureServer(movie_routes()) as srv:
-        yield srv
-
-
-@pytest.fixture
-async def world(server: FixtureServer, tmp_path: Path) -> AsyncIterator[MoviesWorld]:
-    w = await MoviesWorld.start(movies_settings(server, tmp_path))
-    try:
-        yield w
-    finally:
-        await w.close()
 
 
 def owner(world: MoviesWorld, lang: str = "en") -> Person:

@@ -4,18 +4,13 @@ and no tool lets the model say whose account to act for."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from pydantic_ai import RunContext
 from pydantic_ai.models.test import TestModel
 from pydantic_ai.usage import RunUsage
 
-from tests.skills.movies.harness import MoviesWorld, movies_settings
-from tests.support.fixture_server import FixtureServer
-from tests.support.movie_fixtures import movie_routes
+from tests.skills.movies.harness import MoviesWorld
 from tests.support.outbox import RecordingOutbox
 
 MOVIE_TOOLS = {"search_titles", "title_details", "person", "search_torrents", "pick_result"}
@@ -23,21 +18,6 @@ MOVIE_TOOLS = {"search_titles", "title_details", "person", "search_torrents", "p
 IDENTITY_FIELDS = {"user", "user_id", "chat", "chat_id", "owner", "owner_id", "userid", "uid"}
 SUMMARY_LIMIT = 1200
 OVERVIEW = "Follow the mythic journey of Paul Atreides"  # on the card, not in the summary
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FixtureServer]:
-    with FixtureServer(movie_routes()) as srv:
-        yield srv
-
-
-@pytest.fixture
-async def world(server: FixtureServer, tmp_path: Path) -> AsyncIterator[MoviesWorld]:
-    w = await MoviesWorld.start(movies_settings(server, tmp_path))
-    try:
-        yield w
-    finally:
-        await w.close()
 
 
 async def call(world: MoviesWorld, tool_name: str, **args: Any) -> tuple[str, RecordingOutbox]:
