@@ -17,25 +17,18 @@ from concierge.adapters.rutracker import (
 )
 from concierge.skills.movies.domain import TorrentQuery
 from tests.support.fixture_server import FixtureServer
-from tests.support.movie_fixtures import FIXTURES, RUTRACKER, TORRENT, FakeTracker, html_file
+from tests.support.movie_fixtures import (
+    FIXTURES,
+    RUTRACKER,
+    TORRENT,
+    FakeTracker,
+    MemoryCredentials,
+    html_file,
+)
 
 DUNE = TorrentQuery(
     title="Дюна", original_title="Dune: Part Two", year=2024, kind="movie", user_id=7
 )
-
-
-class MemoryCredentials:
-    def __init__(self) -> None:
-        self.values: dict[tuple[int, str], str] = {}
-
-    async def get(self, user_id: int, name: str) -> str | None:
-        return self.values.get((user_id, name))
-
-    async def put(self, user_id: int, name: str, value: str) -> None:
-        self.values[(user_id, name)] = value
-
-    async def delete(self, user_id: int, name: str) -> None:
-        self.values.pop((user_id, name), None)
 
 
 @pytest.fixture

@@ -25,46 +25,25 @@ from concierge.adapters.rutracker import SESSION_KEY, RutrackerSource
 from concierge.adapters.tmdb import TmdbCatalog
 from concierge.adapters.torapi import TorApiSource
 from concierge.adapters.torznab import TorznabSource
-from concierge.skills.movies.domain import Title, TorrentQuery
+from concierge.skills.movies.domain import Title
 from tests.support.fixture_server import FixtureServer, Handler, hang, json_response, text
 from tests.support.movie_fixtures import (
     APIBAY,
+    DUNE_QUERY,
     KINOPOISK,
     OMDB,
     RUTRACKER,
     TMDB,
     TORAPI,
     TORZNAB,
+    MemoryCredentials,
 )
 
 SECRET = "s3cret-key-123"
-DUNE = TorrentQuery(
-    title="Дюна: Часть вторая",
-    original_title="Dune: Part Two",
-    year=2024,
-    kind="movie",
-    imdb_id="tt15239678",
-    tmdb_id=693134,
-)
+DUNE = DUNE_QUERY
 DUNE_TITLE = Title("movie", 693134, "Dune: Part Two", "Dune: Part Two", imdb_id="tt15239678")
 
 Call = Callable[[HttpFactory, str], Awaitable[object]]
-
-
-class OneSession:
-    """An operator account with a live RuTracker session, so the search page is asked."""
-
-    def __init__(self) -> None:
-        self.values = {(0, SESSION_KEY): "live-session"}
-
-    async def get(self, user_id: int, name: str) -> str | None:
-        return self.values.get((user_id, name))
-
-    async def put(self, user_id: int, name: str, value: str) -> None:
-        self.values[(user_id, name)] = value
-
-    async def delete(self, user_id: int, name: str) -> None:
-        self.values.pop((user_id, name), None)
 
 
 def _torapi(http: HttpFactory, url: str) -> Awaitable[object]:
@@ -83,7 +62,7 @@ def _rutracker(http: HttpFactory, url: str) -> Awaitable[object]:
     source = RutrackerSource(
         http,
         base_url=url + RUTRACKER,
-        credentials=OneSession(),
+        credentials=MemoryCredentials({(0, SESSION_KEY): "live-session"}),  # a live session
         operator_username="operator",
         operator_password=SECRET,
     )

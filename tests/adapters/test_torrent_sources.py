@@ -22,6 +22,7 @@ from tests.support.fixture_server import (
 )
 from tests.support.movie_fixtures import (
     APIBAY,
+    DUNE_QUERY,
     FIXTURES,
     TORAPI,
     TORZNAB,
@@ -29,14 +30,7 @@ from tests.support.movie_fixtures import (
     torznab_routes,
 )
 
-DUNE = TorrentQuery(
-    title="Дюна: Часть вторая",
-    original_title="Dune: Part Two",
-    year=2024,
-    kind="movie",
-    imdb_id="tt15239678",
-    tmdb_id=693134,
-)
+DUNE = DUNE_QUERY
 
 
 @pytest.fixture(scope="module")

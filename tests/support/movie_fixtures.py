@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import Response
 
+from concierge.skills.movies.domain import TorrentQuery
 from tests.support.fixture_server import Handler, fixture_file, json_response
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "movies"
@@ -191,3 +192,30 @@ def torznab_routes(
 
 
 __all__ = ["json_response"]
+
+
+# The Dune: Part Two request the torrent sources are asked in adapter tests.
+DUNE_QUERY = TorrentQuery(
+    title="Дюна: Часть вторая",
+    original_title="Dune: Part Two",
+    year=2024,
+    kind="movie",
+    imdb_id="tt15239678",
+    tmdb_id=693134,
+)
+
+
+class MemoryCredentials:
+    """The CredentialStore's interface over a dict, for adapter tests without a database."""
+
+    def __init__(self, values: dict[tuple[int, str], str] | None = None) -> None:
+        self.values: dict[tuple[int, str], str] = dict(values or {})
+
+    async def get(self, user_id: int, name: str) -> str | None:
+        return self.values.get((user_id, name))
+
+    async def put(self, user_id: int, name: str, value: str) -> None:
+        self.values[(user_id, name)] = value
+
+    async def delete(self, user_id: int, name: str) -> None:
+        self.values.pop((user_id, name), None)
