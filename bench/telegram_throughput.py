@@ -30,20 +30,16 @@ from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filte
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from concierge.core.agent import build_agent_runner  # noqa: E402
-from concierge.core.builtin import CoreCommands, build_core_skill  # noqa: E402
-from concierge.core.buttons import ButtonStore  # noqa: E402
-from concierge.core.dispatch import AccessPolicy, Dispatcher  # noqa: E402
+from concierge.bootstrap import build_dispatcher  # noqa: E402
+from concierge.core.dispatch import AccessPolicy  # noqa: E402
 from concierge.core.i18n import Catalog  # noqa: E402
 from concierge.core.metrics import Metrics  # noqa: E402
 from concierge.core.model_choice import LLMSettings  # noqa: E402
 from concierge.core.notify import Notifier  # noqa: E402
-from concierge.core.pending import PendingInputs  # noqa: E402
-from concierge.core.registry import Registry  # noqa: E402
 from concierge.frontends.telegram.app import TelegramFrontend  # noqa: E402
 from concierge.frontends.telegram.ratelimit import RateLimits  # noqa: E402
 from concierge.storage.db import Database  # noqa: E402
-from concierge.storage.repos import HistoryRepo, UpdateLog, UserRepo  # noqa: E402
+from concierge.storage.repos import UserRepo  # noqa: E402
 from tests.support.fake_telegram import TOKEN, FakeTelegram  # noqa: E402
 
 FIRST_USER = 500_000
@@ -143,30 +139,17 @@ async def run_concierge(chats: int, messages: int, data_dir: Path) -> Result:
         catalog = Catalog.load()
         users = UserRepo(db)
         notifier = Notifier(users)
-        metrics = Metrics()
-        core = CoreCommands(users, notifier, catalog, "en")
-        registry = Registry([build_core_skill(core)])
-        core.registry = registry
-        agent = build_agent_runner(
-            llm=LLMSettings(provider="offline"),
-            registry=registry,
-            history=HistoryRepo(db),
-            users=users,
-            metrics=metrics,
+        dispatcher = build_dispatcher(
+            db,
             catalog=catalog,
-        )
-        dispatcher = Dispatcher(
-            registry=registry,
             users=users,
-            updates=UpdateLog(db),
-            buttons=ButtonStore(db),
-            pending=PendingInputs(db),
-            catalog=catalog,
             notifier=notifier,
+            metrics=Metrics(),
             policy=AccessPolicy(frozenset(), "open", "en"),
-            metrics=metrics,
-            agent=agent,
+            skills=[],
+            llm=LLMSettings(provider="offline"),
         )
+        registry = dispatcher.registry
         frontend = TelegramFrontend(
             token=SecretStr(TOKEN),
             dispatcher=dispatcher,

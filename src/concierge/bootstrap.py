@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -32,23 +33,44 @@ log = structlog.get_logger(__name__)
 
 @dataclass
 class App:
-    """The assembled application: storage, core services, skills and dispatcher."""
+    """The assembled application: storage, skills, dispatcher and their background jobs."""
 
     settings: Settings
     db: Database
     box: SecretBox
     credentials: CredentialStore
-    catalog: Catalog
-    users: UserRepo
-    history: HistoryRepo
-    buttons: ButtonStore
-    pending: PendingInputs
-    notifier: Notifier
-    metrics: Metrics
-    registry: Registry
     dispatcher: Dispatcher
     scheduler: Scheduler
     closers: list[object] = field(default_factory=list)
+
+    # the core services live on the dispatcher; these name them for callers
+    @property
+    def catalog(self) -> Catalog:
+        return self.dispatcher.catalog
+
+    @property
+    def users(self) -> UserRepo:
+        return self.dispatcher.users
+
+    @property
+    def buttons(self) -> ButtonStore:
+        return self.dispatcher.buttons
+
+    @property
+    def pending(self) -> PendingInputs:
+        return self.dispatcher.pending
+
+    @property
+    def notifier(self) -> Notifier:
+        return self.dispatcher.notifier
+
+    @property
+    def metrics(self) -> Metrics:
+        return self.dispatcher.metrics
+
+    @property
+    def registry(self) -> Registry:
+        return self.dispatcher.registry
 
     async def close(self) -> None:
         await self.scheduler.stop()
@@ -94,6 +116,48 @@ def _housekeeping(buttons: ButtonStore, updates: UpdateLog) -> PeriodicJob:
     return PeriodicJob("housekeeping", 3600, run)
 
 
+def build_dispatcher(
+    db: Database,
+    *,
+    catalog: Catalog,
+    users: UserRepo,
+    notifier: Notifier,
+    metrics: Metrics,
+    policy: AccessPolicy,
+    skills: Sequence[Skill],
+    llm: LLMSettings | None,
+) -> Dispatcher:
+    """The core: built-in commands first, then ``skills``, the agent over all their tools.
+
+    With ``llm`` None there is no agent (callers may set ``dispatcher.agent`` themselves).
+    """
+    core_commands = CoreCommands(users, notifier, catalog, policy.default_language)
+    registry = Registry([build_core_skill(core_commands), *skills])
+    core_commands.registry = registry
+    agent = None
+    if llm is not None:
+        agent = build_agent_runner(
+            llm=llm,
+            registry=registry,
+            history=HistoryRepo(db),
+            users=users,
+            metrics=metrics,
+            catalog=catalog,
+        )
+    return Dispatcher(
+        registry=registry,
+        users=users,
+        updates=UpdateLog(db),
+        buttons=ButtonStore(db),
+        pending=PendingInputs(db),
+        catalog=catalog,
+        notifier=notifier,
+        policy=policy,
+        metrics=metrics,
+        agent=agent,
+    )
+
+
 async def build_app(settings: Settings, *, migrate: bool = True) -> App:
     owners = frozenset(parse_owner_ids(settings.owner_ids))
     db = build_database(settings)
@@ -102,18 +166,10 @@ async def build_app(settings: Settings, *, migrate: bool = True) -> App:
     box = build_secret_box(settings)
     catalog = Catalog.load()
     users = UserRepo(db)
-    updates = UpdateLog(db)
-    history = HistoryRepo(db)
-    buttons = ButtonStore(db)
-    pending = PendingInputs(db)
     notifier = Notifier(users)
-    metrics = Metrics()
     credentials = CredentialStore(db, box)
     for platform, platform_id in owners:
         await users.upsert(UserRef(platform, platform_id), Role.OWNER)
-    policy = AccessPolicy(owners, settings.access_mode, settings.default_language)
-
-    core_commands = CoreCommands(users, notifier, catalog, settings.default_language)
     llm = llm_settings(settings)
     from concierge.skills import downloads, movies
     from concierge.skills.downloads.library import LibraryIndex
@@ -121,7 +177,6 @@ async def build_app(settings: Settings, *, migrate: bool = True) -> App:
 
     movies_http = movies.http_factory(settings)
     skills: list[Skill] = [
-        build_core_skill(core_commands),
         build_model_skill(llm, users),
         downloads.build(
             settings,
@@ -144,37 +199,23 @@ async def build_app(settings: Settings, *, migrate: bool = True) -> App:
             ],
         ),
     ]
-    registry = Registry(skills)
-    core_commands.registry = registry
-    agent = build_agent_runner(
-        llm=llm, registry=registry, history=history, users=users, metrics=metrics, catalog=catalog
-    )
-    dispatcher = Dispatcher(
-        registry=registry,
-        users=users,
-        updates=updates,
-        buttons=buttons,
-        pending=pending,
+    dispatcher = build_dispatcher(
+        db,
         catalog=catalog,
+        users=users,
         notifier=notifier,
-        policy=policy,
-        metrics=metrics,
-        agent=agent,
+        metrics=Metrics(),
+        policy=AccessPolicy(owners, settings.access_mode, settings.default_language),
+        skills=skills,
+        llm=llm,
     )
-    scheduler = Scheduler([*registry.jobs, _housekeeping(buttons, updates)])
+    housekeeping = _housekeeping(dispatcher.buttons, dispatcher.updates)
+    scheduler = Scheduler([*dispatcher.registry.jobs, housekeeping])
     return App(
         settings=settings,
         db=db,
         box=box,
         credentials=credentials,
-        catalog=catalog,
-        users=users,
-        history=history,
-        buttons=buttons,
-        pending=pending,
-        notifier=notifier,
-        metrics=metrics,
-        registry=registry,
         dispatcher=dispatcher,
         scheduler=scheduler,
         closers=[movies_http],

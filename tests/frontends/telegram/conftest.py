@@ -16,23 +16,20 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from concierge.bootstrap import build_dispatcher
 from concierge.core.access import Role
-from concierge.core.agent import build_agent_runner
-from concierge.core.builtin import CoreCommands, build_core_skill
-from concierge.core.buttons import ButtonStore
 from concierge.core.dispatch import AccessPolicy, AgentRunner, Dispatcher
 from concierge.core.i18n import Catalog
 from concierge.core.messages import Card, File, Text, rows
 from concierge.core.metrics import Metrics
 from concierge.core.model_choice import LLMSettings
 from concierge.core.notify import Notifier
-from concierge.core.pending import PendingInputs
 from concierge.core.registry import Registry
 from concierge.core.skill import Command, Context, Skill
 from concierge.frontends.telegram.app import TelegramFrontend
 from concierge.frontends.telegram.ratelimit import RateLimits
 from concierge.storage.db import Database
-from concierge.storage.repos import HistoryRepo, UpdateLog, UserRepo
+from concierge.storage.repos import UserRepo
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 
 LONG_BODY = "Paul Atreides unites with the Fremen. " * 60
@@ -162,34 +159,19 @@ def build_stack(
     catalog = Catalog.load()
     users = UserRepo(db)
     notifier = Notifier(users)
-    metrics = Metrics()
-    core = CoreCommands(users, notifier, catalog, "en")
-    registry = Registry([build_core_skill(core), probe_skill(), *skills])
-    core.registry = registry
-    runner: AgentRunner | None
-    if agent == "offline":
-        runner = build_agent_runner(
-            llm=LLMSettings(provider="offline"),
-            registry=registry,
-            history=HistoryRepo(db),
-            users=users,
-            metrics=metrics,
-            catalog=catalog,
-        )
-    else:
-        runner = agent if not isinstance(agent, str) else None
-    dispatcher = Dispatcher(
-        registry=registry,
-        users=users,
-        updates=UpdateLog(db),
-        buttons=ButtonStore(db),
-        pending=PendingInputs(db),
+    dispatcher = build_dispatcher(
+        db,
         catalog=catalog,
+        users=users,
         notifier=notifier,
+        metrics=Metrics(),
         policy=AccessPolicy(frozenset({("telegram", OWNER)}), mode, "en"),
-        metrics=metrics,
-        agent=runner,
+        skills=[probe_skill(), *skills],
+        llm=LLMSettings(provider="offline") if agent == "offline" else None,
     )
+    if not isinstance(agent, str) and agent is not None:
+        dispatcher.agent = agent
+    registry = dispatcher.registry
     return Stack(db, users, catalog, notifier, registry, dispatcher)
 
 
