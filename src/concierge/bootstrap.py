@@ -168,8 +168,10 @@ async def build_app(settings: Settings, *, migrate: bool = True) -> App:
     users = UserRepo(db)
     notifier = Notifier(users)
     credentials = CredentialStore(db, box)
-    for platform, platform_id in owners:
-        await users.upsert(UserRef(platform, platform_id), Role.OWNER)
+    for platform, platform_id in owners:  # also promotes someone who wrote before being listed
+        owner = await users.upsert(UserRef(platform, platform_id), Role.OWNER)
+        if owner.role is not Role.OWNER:
+            await users.set_role(owner.id, Role.OWNER)
     llm = llm_settings(settings)
     from concierge.skills import downloads, movies
     from concierge.skills.downloads.library import LibraryIndex

@@ -187,7 +187,7 @@ class Dispatcher:
             return "command"
         return "attachment" if inbound.attachments and not inbound.text else "text"
 
-    async def context_for(self, inbound: Inbound, outbox: Outbox, user: UserRecord) -> Context:
+    def _context(self, inbound: Inbound, outbox: Outbox, user: UserRecord) -> Context:
         lang = resolve_language(user.language, user.platform_language, self.policy.default_language)
         return Context(
             inbound=inbound,
@@ -202,9 +202,7 @@ class Dispatcher:
     async def _handle(self, inbound: Inbound, outbox: Outbox, kind: str) -> None:
         ref = inbound.user
         user = await self.users.upsert(ref, self.policy.initial_role(ref.platform, ref.id))
-        if self.policy.initial_role(ref.platform, ref.id) is Role.OWNER and user.role != Role.OWNER:
-            user = await self.users.set_role(user.id, Role.OWNER) or user
-        ctx = await self.context_for(inbound, outbox, user)
+        ctx = self._context(inbound, outbox, user)
         if user.role is Role.BLOCKED:
             log.info("blocked_user_ignored", user=user.key)
             return
