@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from concierge.storage.db import Database
 from concierge.storage.models import ButtonRow, utcnow
@@ -72,7 +72,3 @@ class ButtonStore:
         async with self._db.session() as s:
             result = await s.execute(delete(ButtonRow).where(ButtonRow.expires_at < utcnow()))
             return int(result.rowcount)  # type: ignore[attr-defined]
-
-    async def count(self) -> int:
-        async with self._db.session() as s:
-            return len((await s.scalars(select(ButtonRow.id))).all())

@@ -17,10 +17,6 @@ class Scheduler:
         self._jobs = list(jobs)
         self._tasks: list[asyncio.Task[None]] = []
 
-    @property
-    def running(self) -> bool:
-        return any(not task.done() for task in self._tasks)
-
     async def start(self) -> None:
         if self._tasks:
             raise RuntimeError("scheduler already started")

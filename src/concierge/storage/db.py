@@ -97,9 +97,5 @@ class Database:
         except Exception as exc:  # driver errors vary by backend; name the cause
             raise DatabaseError(f"database unreachable: {type(exc).__name__}") from exc
 
-    async def is_current(self) -> bool:
-        current, head = await self.migration_status()
-        return current == head
-
     async def close(self) -> None:
         await self.engine.dispose()
