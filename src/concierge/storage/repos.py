@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from concierge.core.access import Role
@@ -53,6 +53,10 @@ def _record(row: UserRow) -> UserRecord:
     )
 
 
+def _by_platform_id(platform: str, platform_id: int) -> Select[UserRow]:
+    return select(UserRow).where(UserRow.platform == platform, UserRow.platform_id == platform_id)
+
+
 class UserRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -65,11 +69,7 @@ class UserRepo:
         for _attempt in range(2):
             try:
                 async with self._db.session() as s:
-                    row = await s.scalar(
-                        select(UserRow).where(
-                            UserRow.platform == ref.platform, UserRow.platform_id == ref.id
-                        )
-                    )
+                    row = await s.scalar(_by_platform_id(ref.platform, ref.id))
                     if row is None:
                         row = UserRow(
                             platform=ref.platform,
@@ -77,9 +77,6 @@ class UserRepo:
                             display_name=ref.display_name[:200],
                             platform_language=ref.language_code,
                             role=initial_role.value,
-                            thinking="off",
-                            approval_requested=False,
-                            unreachable=False,
                         )
                         s.add(row)
                     else:
@@ -102,11 +99,7 @@ class UserRepo:
 
     async def find(self, platform: str, platform_id: int) -> UserRecord | None:
         async with self._db.session() as s:
-            row = await s.scalar(
-                select(UserRow).where(
-                    UserRow.platform == platform, UserRow.platform_id == platform_id
-                )
-            )
+            row = await s.scalar(_by_platform_id(platform, platform_id))
             return None if row is None else _record(row)
 
     async def list(self, role: Role | None = None) -> list[UserRecord]:
