@@ -106,55 +106,21 @@ class Converter:
 
     def _attachments(self, message: Message) -> tuple[Attachment, ...]:
         found: list[Attachment] = []
-        if message.voice is not None:
-            v = message.voice
+        for field, kind, default_mime in _MEDIA:
+            media: object = getattr(message, field)
+            if field == "photo":
+                media = media[-1] if media else None  # type: ignore[index]  # the largest size
+            if media is None:
+                continue
             found.append(
                 self._attach(
-                    AttachmentKind.VOICE, v.file_id, v.file_size, v.mime_type, None, _seconds(v)
+                    kind,
+                    getattr(media, "file_id"),  # noqa: B009  # every media type has these
+                    getattr(media, "file_size", None),
+                    getattr(media, "mime_type", None) or default_mime,
+                    getattr(media, "file_name", None),
+                    _seconds(media),
                 )
-            )
-        if message.audio is not None:
-            a = message.audio
-            found.append(
-                self._attach(
-                    AttachmentKind.AUDIO,
-                    a.file_id,
-                    a.file_size,
-                    a.mime_type,
-                    a.file_name,
-                    _seconds(a),
-                )
-            )
-        if message.video_note is not None:
-            n = message.video_note
-            found.append(
-                self._attach(
-                    AttachmentKind.VIDEO, n.file_id, n.file_size, "video/mp4", None, _seconds(n)
-                )
-            )
-        if message.video is not None:
-            m = message.video
-            found.append(
-                self._attach(
-                    AttachmentKind.VIDEO,
-                    m.file_id,
-                    m.file_size,
-                    m.mime_type,
-                    m.file_name,
-                    _seconds(m),
-                )
-            )
-        if message.document is not None:
-            d = message.document
-            found.append(
-                self._attach(
-                    AttachmentKind.DOCUMENT, d.file_id, d.file_size, d.mime_type, d.file_name, None
-                )
-            )
-        if message.photo:
-            p = message.photo[-1]  # the largest size
-            found.append(
-                self._attach(AttachmentKind.PHOTO, p.file_id, p.file_size, "image/jpeg", None, None)
             )
         return tuple(found)
 
@@ -201,6 +167,17 @@ class Converter:
 def oversized(inbound: Inbound, limit: int) -> list[Attachment]:
     """Attachments Telegram will not let the bot download."""
     return [a for a in inbound.attachments if a.size is not None and a.size > limit]
+
+
+# Message field → attachment kind, and the MIME type when Telegram gives none.
+_MEDIA: tuple[tuple[str, AttachmentKind, str | None], ...] = (
+    ("voice", AttachmentKind.VOICE, None),
+    ("audio", AttachmentKind.AUDIO, None),
+    ("video_note", AttachmentKind.VIDEO, "video/mp4"),
+    ("video", AttachmentKind.VIDEO, None),
+    ("document", AttachmentKind.DOCUMENT, None),
+    ("photo", AttachmentKind.PHOTO, "image/jpeg"),
+)
 
 
 def _seconds(media: object) -> int | None:

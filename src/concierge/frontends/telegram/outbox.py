@@ -250,28 +250,16 @@ class TelegramOutbox:
         entities = list(out.entities) or None
         thread = self._thread_id
 
+        senders: dict[str, Callable[..., Awaitable[Message]]] = {
+            "photo": bot.send_photo,
+            "video": bot.send_video,
+            "audio": bot.send_audio,
+            "voice": bot.send_voice,
+        }
+        method = senders.get(out.kind, bot.send_document)
+
         async def send(chat: int) -> Message:
-            if out.kind == "photo":
-                return await bot.send_photo(
-                    chat, upload, caption, caption_entities=entities,
-                    message_thread_id=thread, reply_parameters=reply,
-                )  # fmt: skip
-            if out.kind == "video":
-                return await bot.send_video(
-                    chat, upload, caption=caption, caption_entities=entities,
-                    message_thread_id=thread, reply_parameters=reply,
-                )  # fmt: skip
-            if out.kind == "audio":
-                return await bot.send_audio(
-                    chat, upload, caption=caption, caption_entities=entities,
-                    message_thread_id=thread, reply_parameters=reply,
-                )  # fmt: skip
-            if out.kind == "voice":
-                return await bot.send_voice(
-                    chat, upload, caption=caption, caption_entities=entities,
-                    message_thread_id=thread, reply_parameters=reply,
-                )  # fmt: skip
-            return await bot.send_document(
+            return await method(
                 chat, upload, caption=caption, caption_entities=entities,
                 message_thread_id=thread, reply_parameters=reply,
             )  # fmt: skip
