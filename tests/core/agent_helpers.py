@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from concierge.core.access import Role
+from concierge.core.agent import PydanticAgentRunner, build_agent_runner
 from concierge.core.buttons import ButtonStore
 from concierge.core.i18n import Catalog
 from concierge.core.messages import Button, ChatRef, Inbound, UserRef
 from concierge.core.metrics import Metrics
+from concierge.core.model_choice import LLMSettings
 from concierge.core.pending import PendingInputs
+from concierge.core.registry import Registry
 from concierge.core.skill import Context
 from concierge.storage.db import Database
 from concierge.storage.repos import HistoryRepo, UserRepo
@@ -27,6 +30,17 @@ class World:
         self.history = HistoryRepo(self.db)
         self.buttons = ButtonStore(self.db)
         self.pending = PendingInputs(self.db)
+
+    def runner(self, registry: Registry, llm: LLMSettings | None = None) -> PydanticAgentRunner:
+        """The real agent runner over this world's storage (offline unless ``llm`` says)."""
+        return build_agent_runner(
+            llm=llm or LLMSettings(),
+            registry=registry,
+            history=self.history,
+            users=self.users,
+            metrics=self.metrics,
+            catalog=self.catalog,
+        )
 
     async def context(
         self,

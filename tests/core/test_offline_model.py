@@ -8,9 +8,7 @@ from typing import Any
 import pydantic_ai.models
 from pydantic_ai import Agent, RunContext, Tool
 
-from concierge.core.agent import build_agent_runner
 from concierge.core.messages import Card
-from concierge.core.model_choice import LLMSettings
 from concierge.core.offline_model import build_offline_model, example_phrase
 from concierge.core.registry import Registry
 from concierge.core.skill import Context, Intent, Skill
@@ -70,14 +68,7 @@ async def test_english_and_russian_requests_call_the_tool_for_the_acting_user(
     world = World(sqlite_db)
     films = FilmTools()
     registry = Registry([films.skill()])
-    runner = build_agent_runner(
-        llm=LLMSettings(),
-        registry=registry,
-        history=world.history,
-        users=world.users,
-        metrics=world.metrics,
-        catalog=world.catalog,
-    )
+    runner = world.runner(registry)
 
     ctx, outbox = await world.context(platform_id=7, lang="en")
     await runner.run(ctx, "Find Dune from 2021!")
@@ -102,14 +93,7 @@ async def test_unmatched_text_gets_an_honest_answer_in_the_users_language(
 ) -> None:
     world = World(sqlite_db)
     registry = Registry([FilmTools().skill()])
-    runner = build_agent_runner(
-        llm=LLMSettings(),
-        registry=registry,
-        history=world.history,
-        users=world.users,
-        metrics=world.metrics,
-        catalog=world.catalog,
-    )
+    runner = world.runner(registry)
     ctx, outbox = await world.context(lang="en")
     await runner.run(ctx, "what do you think about the ending of Lost?")
     answer = outbox.texts()[-1]
@@ -140,14 +124,7 @@ async def test_user_who_chose_offline_is_pointed_to_model_instead_of_setup(
 async def test_failing_tool_is_reported_briefly_and_counted(sqlite_db: Database) -> None:
     world = World(sqlite_db)
     registry = Registry([FilmTools().skill()])
-    runner = build_agent_runner(
-        llm=LLMSettings(),
-        registry=registry,
-        history=world.history,
-        users=world.users,
-        metrics=world.metrics,
-        catalog=world.catalog,
-    )
+    runner = world.runner(registry)
     ctx, outbox = await world.context(lang="ru")
     await runner.run(ctx, "Что качается?")
     assert outbox.texts()[-1].startswith("К сожалению, не получилось")
