@@ -79,17 +79,20 @@ class Database:
         def run(connection: Connection) -> None:
             cfg = _alembic_config()
             cfg.attributes["connection"] = connection
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")  # skills may keep their own branches
 
         async with self.engine.begin() as conn:
             await conn.run_sync(run)
 
     async def migration_status(self) -> tuple[str | None, str | None]:
-        """(current revision, head revision); raises ``DatabaseError`` if unreachable."""
-        head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+        """(current revisions, head revisions), each comma-joined and sorted (one per
+        migration branch); current is None on an empty database. Raises ``DatabaseError``
+        if unreachable."""
+        head = ",".join(sorted(ScriptDirectory.from_config(_alembic_config()).get_heads()))
 
         def current(connection: Connection) -> str | None:
-            return MigrationContext.configure(connection).get_current_revision()
+            revisions = MigrationContext.configure(connection).get_current_heads()
+            return ",".join(sorted(revisions)) or None
 
         try:
             async with self.engine.connect() as conn:

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -94,3 +104,46 @@ class PendingInputRow(Base):
     action: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     expires_at: Mapped[datetime] = mapped_column()
+
+
+class JobRow(Base):
+    """One background job, whatever engine runs it (see ``core/jobs.py``).
+
+    The embedded engine claims rows here; the procrastinate engine mirrors each of its
+    jobs here, so status, history, progress and enqueue-time limits are engine-neutral.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        # a dedupe key is unique among live jobs only: once done, the same work may be asked again
+        Index(
+            "uq_jobs_dedupe_live",
+            "dedupe_key",
+            unique=True,
+            sqlite_where=text("state IN ('queued', 'running')"),
+            postgresql_where=text("state IN ('queued', 'running')"),
+        ),
+        Index("ix_jobs_due", "state", "run_at", "priority", "id"),
+        Index("ix_jobs_lane", "lane", "state", "id"),
+        Index("ix_jobs_user", "user_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(64), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    lane: Mapped[str | None] = mapped_column(String(128), default=None)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), default=None)
+    user_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_at: Mapped[datetime] = mapped_column(default=utcnow)
+    progress: Mapped[float | None] = mapped_column(default=None)
+    note: Mapped[str | None] = mapped_column(String(300), default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    worker: Mapped[str | None] = mapped_column(String(100), default=None)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -1,0 +1,1 @@
+"""One fake per port; tests import them from here."""
