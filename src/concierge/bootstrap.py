@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import structlog
+from pydantic import SecretStr
 
+from concierge.adapters import assembly
+from concierge.adapters.http import HttpFactory
 from concierge.config import Settings
 from concierge.core.access import Role, parse_owner_ids
 from concierge.core.agent import build_agent_runner
 from concierge.core.builtin import CoreCommands, build_core_skill
 from concierge.core.buttons import ButtonStore
+from concierge.core.clock import SYSTEM_CLOCK
+from concierge.core.deps import CoreServices
 from concierge.core.dispatch import AccessPolicy, Dispatcher
 from concierge.core.i18n import Catalog
 from concierge.core.messages import UserRef
@@ -23,6 +28,10 @@ from concierge.core.pending import PendingInputs
 from concierge.core.registry import Registry
 from concierge.core.scheduler import Scheduler
 from concierge.core.skill import PeriodicJob, Skill
+from concierge.skills import downloads, movies
+from concierge.skills.downloads.factory import default_factory
+from concierge.skills.downloads.library import LibraryIndex
+from concierge.skills.downloads.render import send_button
 from concierge.storage.credentials import CredentialStore
 from concierge.storage.db import Database
 from concierge.storage.repos import HistoryRepo, UpdateLog, UserRepo
@@ -158,49 +167,83 @@ def build_dispatcher(
     )
 
 
-async def build_app(settings: Settings, *, migrate: bool = True) -> App:
+SkillBuilder = Callable[[CoreServices], Skill]
+
+
+def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> list[Skill]:
+    """Every built-in skill, one line each; adapters are built here and passed in."""
+    rutracker = assembly.rutracker_source(settings, http, core.credentials)
+    return [
+        downloads.build(
+            downloads.DownloadsDeps(
+                core=core,
+                factory=default_factory,
+                policy=assembly.client_policy(settings),
+                poll_seconds=float(settings.download_poll_seconds),
+                sync_api_key=_secret(settings.sync_api_key),
+            )
+        ),
+        movies.build(
+            movies.MoviesDeps(
+                core=core,
+                catalog=assembly.metadata_catalog(settings, http),
+                ratings=assembly.ratings_sources(settings, http),
+                sources=assembly.torrent_sources(settings, http, rutracker),
+                source_deadline=settings.source_deadline_seconds,
+                accounts=rutracker,
+                library=LibraryIndex(core.db),
+                torrent_buttons=[
+                    lambda ctx, r: send_button(
+                        ctx, name=r.name, magnet=r.magnet, torrent_url=r.torrent_url
+                    )
+                ],
+            )
+        ),
+    ]
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+async def build_app(
+    settings: Settings, *, migrate: bool = True, extra_skills: Sequence[SkillBuilder] = ()
+) -> App:
+    """The whole application; ``extra_skills`` adds skills living outside the package."""
     owners = frozenset(parse_owner_ids(settings.owner_ids))
     db = build_database(settings)
-    if migrate:
-        await db.upgrade()
     box = build_secret_box(settings)
     catalog = Catalog.load()
     users = UserRepo(db)
     notifier = Notifier(users)
     credentials = CredentialStore(db, box)
+    llm = llm_settings(settings)
+    core = CoreServices(
+        db=db,
+        users=users,
+        notifier=notifier,
+        catalog=catalog,
+        credentials=credentials,
+        clock=SYSTEM_CLOCK,
+        default_language=settings.default_language,
+    )
+    movies_http = assembly.http_factory(settings)
+    skills: list[Skill] = [
+        build_model_skill(llm, users),
+        *build_skills(settings, core, movies_http),
+        *(build(core) for build in extra_skills),
+    ]
+    for skill in skills:
+        if skill.home is not None and (skill.home / "locales").is_dir():
+            catalog.extend(skill.home / "locales")
+        if skill.home is not None and (skill.home / "migrations").is_dir():
+            db.migration_locations.append(skill.home / "migrations")
+    if migrate:
+        await db.upgrade()
     for platform, platform_id in owners:  # also promotes someone who wrote before being listed
         owner = await users.upsert(UserRef(platform, platform_id), Role.OWNER)
         if owner.role is not Role.OWNER:
             await users.set_role(owner.id, Role.OWNER)
-    llm = llm_settings(settings)
-    from concierge.skills import downloads, movies
-    from concierge.skills.downloads.library import LibraryIndex
-    from concierge.skills.downloads.render import send_button
-
-    movies_http = movies.http_factory(settings)
-    skills: list[Skill] = [
-        build_model_skill(llm, users),
-        downloads.build(
-            settings,
-            db=db,
-            credentials=credentials,
-            users=users,
-            notifier=notifier,
-            catalog=catalog,
-        ),
-        movies.build(
-            settings,
-            db=db,
-            credentials=credentials,
-            http=movies_http,
-            library=LibraryIndex(db),
-            torrent_buttons=[
-                lambda ctx, r: send_button(
-                    ctx, name=r.name, magnet=r.magnet, torrent_url=r.torrent_url
-                )
-            ],
-        ),
-    ]
     dispatcher = build_dispatcher(
         db,
         catalog=catalog,

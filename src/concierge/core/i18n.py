@@ -2,6 +2,8 @@
 
 Each area owns ``locales/<lang>/<area>.po``; msgids are dotted keys and
 msgstrs use ``{name}`` placeholders. English is the fallback for a missing key.
+The core's catalogues live in ``concierge/locales``; a skill may keep its own in
+its folder (``Skill.locales``), added with ``Catalog.extend``.
 """
 
 from __future__ import annotations
@@ -24,15 +26,22 @@ class Catalog:
 
     @classmethod
     def load(cls, directory: Path = LOCALES_DIR) -> Catalog:
-        messages: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
+        catalog = cls({lang: {} for lang in LANGUAGES})
+        catalog.extend(directory)
+        return catalog
+
+    def extend(self, directory: Path) -> None:
+        """Add every ``<lang>/*.po`` under ``directory``; a key defined twice is an error."""
         for lang in LANGUAGES:
+            table = self._messages.setdefault(lang, {})
             for po_file in sorted((directory / lang).glob("*.po")):
                 with po_file.open("rb") as handle:
                     catalog = read_po(handle, locale=lang)
                 for message in catalog:
                     if message.id and isinstance(message.id, str) and message.string:
-                        messages[lang][message.id] = str(message.string)
-        return cls(messages)
+                        if message.id in table and table[message.id] != str(message.string):
+                            raise ValueError(f"message {message.id!r} defined twice ({po_file})")
+                        table[message.id] = str(message.string)
 
     def keys(self, lang: str) -> set[str]:
         return set(self._messages.get(lang, {}))

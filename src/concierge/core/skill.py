@@ -11,6 +11,7 @@ import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from concierge.core.access import Role
@@ -120,3 +121,6 @@ class Skill:
     routes: list[BaseRoute] = field(default_factory=list)
     deep_links: dict[str, DeepLinkHandler] = field(default_factory=dict)  # "m_" -> handler
     instructions: str = ""  # added to the agent's system prompt
+    # the skill's folder: its ``migrations/`` (Alembic versions) and ``locales/<lang>/*.po``
+    # are picked up from here, so adding a skill needs no edit outside its folder
+    home: Path | None = None

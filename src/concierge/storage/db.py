@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -24,15 +25,23 @@ from sqlalchemy.ext.asyncio import (
 log = structlog.get_logger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+SKILLS_DIR = Path(__file__).parent.parent / "skills"
 
 
 class DatabaseError(RuntimeError):
     """The database is unreachable or not at the expected schema."""
 
 
-def _alembic_config() -> Config:
+def _alembic_config(extra_locations: Sequence[Path] = ()) -> Config:
+    """The core's migrations plus each skill's own ``migrations/`` folder (Alembic
+    version_locations): every ``concierge/skills/*/migrations`` is found by itself, a skill
+    living elsewhere (tests) adds its folder through ``Database.migration_locations``."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    skills = sorted(p for p in SKILLS_DIR.glob("*/migrations") if p.is_dir())
+    locations = [MIGRATIONS_DIR / "versions", *skills, *extra_locations]
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option("version_locations", os.pathsep.join(str(p) for p in locations))
     return cfg
 
 
@@ -48,6 +57,7 @@ class Database:
     """One engine per process; sessions are short and per unit of work."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.migration_locations: list[Path] = []  # skills' own migration folders
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         kwargs: dict[str, Any] = {"echo": echo}
@@ -77,7 +87,7 @@ class Database:
         """Apply every pending migration (idempotent)."""
 
         def run(connection: Connection) -> None:
-            cfg = _alembic_config()
+            cfg = _alembic_config(self.migration_locations)
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, "heads")  # skills may keep their own branches
 
@@ -88,7 +98,11 @@ class Database:
         """(current revisions, head revisions), each comma-joined and sorted (one per
         migration branch); current is None on an empty database. Raises ``DatabaseError``
         if unreachable."""
-        head = ",".join(sorted(ScriptDirectory.from_config(_alembic_config()).get_heads()))
+        head = ",".join(
+            sorted(
+                ScriptDirectory.from_config(_alembic_config(self.migration_locations)).get_heads()
+            )
+        )
 
         def current(connection: Connection) -> str | None:
             revisions = MigrationContext.configure(connection).get_current_heads()

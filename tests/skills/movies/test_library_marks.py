@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from concierge.core.skill import Skill
-from concierge.skills import movies
 from concierge.skills.downloads.library import LibraryIndex, LibraryItem
 from tests.skills.movies.harness import MoviesWorld
 from tests.support.outbox import RecordingOutbox
@@ -17,19 +14,9 @@ MARK_RU = "📚 Есть в вашей библиотеке"
 
 
 @pytest.fixture
-async def skill(world: MoviesWorld) -> AsyncIterator[Skill]:
-    """The movies skill as bootstrap builds it, plus the real library index."""
-    http = movies.http_factory(world.settings)
-    try:
-        yield movies.build(
-            world.settings,
-            db=world.db,
-            credentials=world.app.credentials,
-            http=http,
-            library=LibraryIndex(world.db),
-        )
-    finally:
-        await http.aclose()
+def skill(world: MoviesWorld) -> Skill:
+    """The movies skill as bootstrap builds it, with the real library index."""
+    return next(s for s in world.app.registry.skills if s.name == "movies")
 
 
 async def nas_has(world: MoviesWorld, *items: LibraryItem) -> None:

@@ -1,14 +1,15 @@
 """Movies skill: titles, ratings, cards, and ranked torrents from every tracker at once.
 
-Adapters are imported inside ``build`` only: they import this package's domain
-and ports, so importing them at module level here would be circular.
+``bootstrap.py`` builds the metadata, ratings and torrent-source adapters and passes them in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from pathlib import Path
 
+from concierge.core.deps import CoreServices
 from concierge.core.skill import Command, Skill
 from concierge.skills.movies.account import (
     ASK_PASSWORD,
@@ -19,6 +20,13 @@ from concierge.skills.movies.account import (
 )
 from concierge.skills.movies.commands import MoviesFlows, PreferencesFor, default_preferences
 from concierge.skills.movies.intents import movie_intents
+from concierge.skills.movies.ports import (
+    LibraryLookup,
+    MetadataSource,
+    RatingsSource,
+    TorrentSource,
+    TrackerAccounts,
+)
 from concierge.skills.movies.render import (
     CAST,
     MAGNET,
@@ -35,15 +43,7 @@ from concierge.skills.movies.service import MoviesService
 from concierge.skills.movies.store import LastResults
 from concierge.skills.movies.tools import movie_tools
 
-if TYPE_CHECKING:
-    from concierge.adapters.http import HttpFactory
-    from concierge.adapters.rutracker import RutrackerSource
-    from concierge.config import Settings
-    from concierge.skills.movies.ports import LibraryLookup, RatingsSource, TorrentSource
-    from concierge.storage.credentials import CredentialStore
-    from concierge.storage.db import Database
-
-__all__ = ["TorrentButtonFactory", "build", "http_factory"]
+__all__ = ["MoviesDeps", "TorrentButtonFactory", "build"]
 
 INSTRUCTIONS = """Movies: to find a film or series and its torrents use search_torrents (it
 also sends the title card); search_titles lists matches; title_details and person show
@@ -51,112 +51,33 @@ cards; pick_result takes "download 2"-style picks from the user's last list. Car
 buttons are already sent to the user: summarize briefly, don't repeat every field."""
 
 
-def http_factory(settings: Settings) -> HttpFactory:
-    """The skill's HTTP clients share one persistent cache under the data directory."""
-    from concierge.adapters.http import HttpFactory
+@dataclass(frozen=True, slots=True)
+class MoviesDeps:
+    core: CoreServices
+    catalog: MetadataSource | None  # TMDB; None without a key
+    ratings: Sequence[RatingsSource] = ()
+    sources: Sequence[TorrentSource] = ()
+    source_deadline: float = 6.0
+    accounts: TrackerAccounts | None = None  # RuTracker, when enabled
+    library: LibraryLookup | None = None  # the NAS index marks titles the user already has
+    preferences: PreferencesFor = default_preferences
+    torrent_buttons: Sequence[TorrentButtonFactory] = field(default_factory=tuple)
 
-    cache = settings.data_dir / "http-cache" if settings.http_cache_enabled else None
-    return HttpFactory(cache)
 
-
-def rutracker_source(
-    settings: Settings, http: HttpFactory, credentials: CredentialStore
-) -> RutrackerSource | None:
-    """RuTracker, when enabled: a torrent source and where users keep their own logins."""
-    if "rutracker" not in {name.lower() for name in settings.torrent_sources}:
-        return None
-    from concierge.adapters.rutracker import RutrackerSource
-
-    password = settings.rutracker_password
-    return RutrackerSource(
-        http,
-        base_url=settings.rutracker_base_url,
-        credentials=credentials,
-        operator_username=settings.rutracker_username,
-        operator_password=password.get_secret_value() if password else None,
+def build(deps: MoviesDeps) -> Skill:
+    """The movies skill; ``torrent_buttons`` add buttons to every torrent card."""
+    service = MoviesService(
+        catalog=deps.catalog,
+        ratings=deps.ratings,
+        fanout=FanOut(deps.sources, deadline=deps.source_deadline),
+        library=deps.library,
     )
-
-
-def torrent_sources(
-    settings: Settings, http: HttpFactory, rutracker: RutrackerSource | None
-) -> list[TorrentSource]:
-    from concierge.adapters.apibay import ApibaySource
-    from concierge.adapters.torapi import TorApiSource
-    from concierge.adapters.torznab import TorznabSource
-
-    enabled = {name.lower() for name in settings.torrent_sources}
-    sources: list[TorrentSource] = []
-    if "torapi" in enabled:
-        sources.append(TorApiSource(http, base_url=settings.torapi_base_url))
-    if "apibay" in enabled:
-        sources.append(ApibaySource(http, base_url=settings.apibay_base_url))
-    if rutracker is not None:
-        sources.append(rutracker)
-    for index, endpoint in enumerate(settings.torznab_endpoints):
-        sources.append(TorznabSource(http, endpoint=endpoint, index=index))
-    return sources
-
-
-def build_service(
-    settings: Settings,
-    http: HttpFactory,
-    rutracker: RutrackerSource | None,
-    library: LibraryLookup | None = None,
-) -> MoviesService:
-    from concierge.adapters.kinopoisk import KinopoiskRatings
-    from concierge.adapters.omdb import OmdbRatings
-    from concierge.adapters.tmdb import TmdbCatalog
-
-    catalog = None
-    if settings.tmdb_api_key is not None:
-        catalog = TmdbCatalog(
-            http,
-            base_url=settings.tmdb_base_url,
-            image_base_url=settings.tmdb_image_base_url,
-            api_key=settings.tmdb_api_key.get_secret_value(),
-        )
-    ratings: list[RatingsSource] = []
-    if settings.omdb_api_key is not None:
-        ratings.append(
-            OmdbRatings(
-                http,
-                base_url=settings.omdb_base_url,
-                api_key=settings.omdb_api_key.get_secret_value(),
-            )
-        )
-    if settings.kinopoisk_api_key is not None:
-        ratings.append(
-            KinopoiskRatings(
-                http,
-                base_url=settings.kinopoisk_base_url,
-                api_key=settings.kinopoisk_api_key.get_secret_value(),
-            )
-        )
-    fanout = FanOut(
-        torrent_sources(settings, http, rutracker), deadline=settings.source_deadline_seconds
-    )
-    return MoviesService(catalog=catalog, ratings=ratings, fanout=fanout, library=library)
-
-
-def build(
-    settings: Settings,
-    *,
-    db: Database,
-    credentials: CredentialStore,
-    http: HttpFactory,
-    preferences: PreferencesFor = default_preferences,
-    torrent_buttons: Sequence[TorrentButtonFactory] = (),
-    library: LibraryLookup | None = None,
-) -> Skill:
-    """The movies skill. ``torrent_buttons`` add buttons to every torrent card;
-    ``library`` (the NAS index) marks titles the user already has."""
-    rutracker = rutracker_source(settings, http, credentials)
-    accounts = TrackerAccountFlows(rutracker)
+    accounts = TrackerAccountFlows(deps.accounts)
     flows = MoviesFlows(
-        build_service(settings, http, rutracker, library),
-        LastResults(db),
-        preferences=preferences,
-        torrent_buttons=torrent_buttons,
+        service,
+        LastResults(deps.core.db),
+        preferences=deps.preferences,
+        torrent_buttons=deps.torrent_buttons,
     )
     return Skill(
         name="movies",
@@ -182,4 +103,5 @@ def build(
         intents=movie_intents(),
         deep_links={"m_": flows.link_movie, "t_": flows.link_tv, "p_": flows.link_person},
         instructions=INSTRUCTIONS,
+        home=Path(__file__).parent,
     )

@@ -1,0 +1,31 @@
+"""What every skill may use from the core, built once by ``bootstrap.py``.
+
+A skill's ``build(deps)`` takes its own typed deps object holding one of these
+plus the adapters bootstrap built for it; no skill reads ``Settings``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from concierge.core.clock import Clock
+    from concierge.core.i18n import Catalog
+    from concierge.core.jobs import Jobs
+    from concierge.core.notify import Notifier
+    from concierge.storage.credentials import CredentialStore
+    from concierge.storage.db import Database
+    from concierge.storage.repos import UserRepo
+
+
+@dataclass(frozen=True, slots=True)
+class CoreServices:
+    db: Database
+    users: UserRepo
+    notifier: Notifier
+    catalog: Catalog
+    credentials: CredentialStore
+    clock: Clock
+    default_language: str
+    jobs: Jobs | None = None
