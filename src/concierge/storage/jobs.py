@@ -1,0 +1,233 @@
+"""The embedded job engine: the ``Jobs`` port on the application's own database.
+
+Zero-config background work: jobs are rows in ``jobs`` (SQLite or Postgres), claimed by
+one guarded UPDATE each, so several processes may share one database. A worker sends
+heartbeats for what it runs; a job whose worker fell silent (killed, frozen) goes back to
+the queue after ``stale_after`` seconds and runs again, so delivery is at-least-once.
+Every stored time comes from the injected clock; real sleeps only pace the polling.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import socket
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from pydantic import BaseModel
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from concierge.core.clock import SYSTEM_CLOCK, Clock
+from concierge.core.jobs import (
+    LIVE_STATES,
+    JobInfo,
+    JobKind,
+    JobState,
+    KindStats,
+    P,
+    QueueStats,
+)
+from concierge.storage import job_rows
+from concierge.storage.db import Database
+from concierge.storage.job_runner import JobRunner, Running
+from concierge.storage.models import JobRow
+
+log = structlog.get_logger(__name__)
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()[:60]}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+class EmbeddedJobs:
+    """Jobs as database rows; ``start`` runs this process's workers until ``stop``."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        worker_id: str | None = None,
+        concurrency: int = 4,
+        poll_interval: float = 0.5,
+        heartbeat_interval: float = 2.0,
+        stale_after: float = 10.0,
+        stop_grace: float = 5.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._kinds: dict[str, JobKind[Any]] = {}
+        self._runner = JobRunner(
+            db,
+            self._kinds,
+            clock=clock,
+            worker_id=worker_id or default_worker_id(),
+            concurrency=concurrency,
+            poll_interval=poll_interval,
+            heartbeat_interval=heartbeat_interval,
+            stale_after=stale_after,
+            stop_grace=stop_grace,
+            rng=rng or random.Random(),
+        )
+
+    @property
+    def worker_id(self) -> str:
+        return self._runner.worker_id
+
+    def register(self, kind: JobKind[Any]) -> None:
+        known = self._kinds.get(kind.name)
+        if known is not None and known is not kind:
+            raise ValueError(f"job kind {kind.name!r} is registered twice")
+        self._kinds[kind.name] = kind
+
+    def _kind(self, kind: JobKind[Any] | str) -> JobKind[Any]:
+        if isinstance(kind, JobKind):
+            return kind
+        try:
+            return self._kinds[kind]
+        except KeyError:
+            raise ValueError(f"unknown job kind {kind!r}") from None
+
+    async def enqueue(
+        self,
+        kind: JobKind[P] | str,
+        payload: P | Mapping[str, Any],
+        *,
+        dedupe_key: str | None = None,
+        lane: str | None = None,
+        run_at: datetime | None = None,
+        priority: int = 0,
+        user_id: int | None = None,
+    ) -> int:
+        job_kind = self._kind(kind)
+        raw = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
+        data = job_kind.parse(raw).model_dump(mode="json")  # a bad payload raises here
+        now = self._clock.now()
+        for _ in range(3):  # a live duplicate may finish between our insert and our look-up
+            if dedupe_key is not None and (live := await self._live_id(dedupe_key)) is not None:
+                return live
+            row = JobRow(
+                kind=job_kind.name,
+                payload=data,
+                state=JobState.QUEUED.value,
+                lane=lane,
+                dedupe_key=dedupe_key,
+                user_id=user_id,
+                priority=priority,
+                attempts=0,
+                run_at=run_at or now,
+                cancel_requested=False,
+                created_at=now,
+            )
+            try:
+                async with self._db.session() as s:
+                    s.add(row)
+                    await s.flush()
+                    job_id = row.id
+            except IntegrityError:
+                if dedupe_key is None:
+                    raise
+                continue  # the partial unique index saw a live twin: return its id
+            self._runner.wake()
+            return job_id
+        raise RuntimeError(f"could not enqueue under dedupe key {dedupe_key!r}")
+
+    async def _live_id(self, dedupe_key: str) -> int | None:
+        async with self._db.session() as s:
+            found: int | None = await s.scalar(
+                select(JobRow.id).where(
+                    JobRow.dedupe_key == dedupe_key,
+                    JobRow.state.in_([st.value for st in LIVE_STATES]),
+                )
+            )
+            return found
+
+    async def cancel(self, job_id: int) -> bool:
+        now = self._clock.now()
+        async with self._db.session() as s:
+            queued = await s.execute(
+                update(JobRow)
+                .where(JobRow.id == job_id, JobRow.state == JobState.QUEUED.value)
+                .values(state=JobState.CANCELLED.value, finished_at=now)
+            )
+            if queued.rowcount:  # type: ignore[attr-defined]
+                return True
+            running = await s.execute(
+                update(JobRow)
+                .where(JobRow.id == job_id, JobRow.state == JobState.RUNNING.value)
+                .values(cancel_requested=True)
+            )
+            asked = bool(running.rowcount)  # type: ignore[attr-defined]
+        if asked:
+            self._runner.stop_job(job_id, "cancel")  # ours: at once; others': next heartbeat
+        return asked
+
+    async def get(self, job_id: int) -> JobInfo | None:
+        async with self._db.session() as s:
+            row = await s.get(JobRow, job_id)
+            return job_rows.to_info(row) if row is not None else None
+
+    async def list(
+        self,
+        *,
+        kind: str | None = None,
+        states: Iterable[JobState] | None = None,
+        user_id: int | None = None,
+        lane: str | None = None,
+        limit: int = 50,
+    ) -> list[JobInfo]:
+        query = select(JobRow).order_by(JobRow.id.desc()).limit(limit)
+        if kind is not None:
+            query = query.where(JobRow.kind == kind)
+        if states is not None:
+            query = query.where(JobRow.state.in_([JobState(st).value for st in states]))
+        if user_id is not None:
+            query = query.where(JobRow.user_id == user_id)
+        if lane is not None:
+            query = query.where(JobRow.lane == lane)
+        async with self._db.session() as s:
+            return [job_rows.to_info(row) for row in await s.scalars(query)]
+
+    async def stats(self) -> QueueStats:
+        now = self._clock.now()
+        async with self._db.session() as s:
+            counts = await s.execute(
+                select(JobRow.kind, JobRow.state, func.count()).group_by(JobRow.kind, JobRow.state)
+            )
+            oldest = await s.scalar(
+                select(func.min(JobRow.run_at)).where(
+                    JobRow.state == JobState.QUEUED.value, JobRow.run_at <= now
+                )
+            )
+        per_kind: dict[str, dict[str, int]] = {}
+        for kind, state, n in counts.all():
+            per_kind.setdefault(kind, {})[state] = n
+        lag = now - (job_rows.aware(oldest) or now)
+        return QueueStats(
+            kinds={kind: KindStats(**by_state) for kind, by_state in per_kind.items()},
+            oldest_due_seconds=max(lag, timedelta(0)).total_seconds(),
+        )
+
+    async def start(self) -> None:
+        await self._runner.start()
+
+    async def stop(self) -> None:
+        await self._runner.stop()
+
+    def wake(self) -> None:
+        """Look for due jobs now rather than at the next poll (e.g. after moving a clock)."""
+        self._runner.wake()
+
+    async def run_until_idle(self) -> int:
+        """Run due jobs in this task until none is left; how many attempts ran (for tests)."""
+        return await self._runner.run_until_idle()
+
+    def running(self) -> tuple[Running, ...]:
+        """The jobs this process is running now."""
+        return tuple(self._runner.running())
