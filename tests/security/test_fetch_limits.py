@@ -14,8 +14,8 @@ from starlette.responses import Response, StreamingResponse
 
 from concierge.adapters.errors import BadResponse
 from concierge.adapters.http import ResilientClient
+from concierge.core.torrents import InvalidTorrent
 from concierge.skills.downloads.service import ClientPolicy, DownloadService
-from concierge.skills.downloads.torrentfile import InvalidTorrent
 from tests.skills.downloads.support import Downloads
 from tests.support.fixture_server import FixtureServer
 

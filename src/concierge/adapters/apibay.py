@@ -10,8 +10,8 @@ import structlog
 
 from concierge.adapters.errors import BadResponse
 from concierge.adapters.http import HttpFactory
+from concierge.core.torrents import build_magnet, normalize_hash
 from concierge.skills.movies.domain import TorrentQuery, TorrentResult
-from concierge.skills.movies.magnets import build_magnet, normalize_hash
 
 log = structlog.get_logger(__name__)
 

@@ -27,8 +27,9 @@ from concierge.adapters.errors import (
     looks_blocked,
 )
 from concierge.adapters.http import HttpFactory
+from concierge.core.torrents import hash_from_magnet
+from concierge.core.units import parse_size
 from concierge.skills.movies.domain import TorrentQuery, TorrentResult
-from concierge.skills.movies.magnets import hash_from_magnet, parse_size
 
 log = structlog.get_logger(__name__)
 

@@ -15,13 +15,9 @@ import structlog
 
 from concierge.adapters.errors import BadResponse, NotFound
 from concierge.adapters.http import HttpFactory
+from concierge.core.torrents import build_magnet, hash_from_magnet, normalize_hash
+from concierge.core.units import parse_size
 from concierge.skills.movies.domain import TorrentQuery, TorrentResult
-from concierge.skills.movies.magnets import (
-    build_magnet,
-    hash_from_magnet,
-    normalize_hash,
-    parse_size,
-)
 
 log = structlog.get_logger(__name__)
 

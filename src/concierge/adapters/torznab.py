@@ -15,15 +15,19 @@ import structlog
 
 from concierge.adapters.errors import AuthFailed, BadResponse, Blocked, NotFound, looks_blocked
 from concierge.adapters.http import HttpFactory, Secrets
+from concierge.core.torrents import (
+    build_magnet,
+    hash_from_magnet,
+    looks_like_torrent,
+    normalize_hash,
+)
 from concierge.skills.movies.domain import TorrentQuery, TorrentResult
-from concierge.skills.movies.magnets import build_magnet, hash_from_magnet, normalize_hash
 
 log = structlog.get_logger(__name__)
 
 TTL_CAPS = 24 * 3600.0
 TTL_SEARCH = 15 * 60.0
 TORZNAB_NS = "{http://torznab.com/schemas/2015/feed}"
-MAX_TORRENT_BYTES = 10 * 1024 * 1024
 MOVIES, TV = "2000", "5000"
 # Newznab's standard top-level categories, by the thousand (3040 → Audio).
 SECTIONS = {
@@ -236,7 +240,7 @@ class TorznabSource:
         params = dict(parse_qsl(link.query, keep_blank_values=True))  # kept out of logs
         response = await self._client.request("GET", link.path or "/", params=params)
         data = response.content
-        if not data.startswith(b"d") or len(data) > MAX_TORRENT_BYTES:  # a bencoded dictionary
+        if not looks_like_torrent(data):
             raise BadResponse(self.name, "the indexer did not hand over a .torrent file")
         return data
 

@@ -16,6 +16,7 @@ import httpx
 import structlog
 
 from concierge.adapters._torrent_http import http_client, one_torrent, send
+from concierge.core.torrents import parse_magnet, parse_torrent
 from concierge.skills.downloads.ports import (
     AddedTorrent,
     ClientAuthError,
@@ -25,7 +26,6 @@ from concierge.skills.downloads.ports import (
     TorrentState,
     TorrentStatus,
 )
-from concierge.skills.downloads.torrentfile import parse_magnet, parse_torrent
 
 log = structlog.get_logger(__name__)
 

@@ -148,7 +148,7 @@ async def test_russian_users_read_speed_and_time_left_in_russian(downloads: Down
     )
     assert (
         line
-        == "Fast.Film.2024.2160p\n▰▰▰▰▱▱▱▱▱▱ 42% · загружается · 3.5 МБ/с · осталось 1 ч 05 мин"
+        == "Fast.Film.2024.2160p\n▰▰▰▰▱▱▱▱▱▱ 42% · загружается · 3,5 МБ/с · осталось 1 ч 05 мин"
     )
     days = await shown_line(downloads, "ru", **DOWNLOADING, download_rate=900, eta_seconds=90000)
     assert days.endswith("· 900 Б/с · осталось 1 д 1 ч")

@@ -10,6 +10,7 @@ import structlog
 from concierge.core.access import Role
 from concierge.core.messages import Button, File, Text, literal, rows
 from concierge.core.skill import Context
+from concierge.core.torrents import InvalidTorrent
 from concierge.core.urlguard import UnsafeURL
 from concierge.skills.downloads.client_url import (
     CLIENT_KINDS,
@@ -23,7 +24,6 @@ from concierge.skills.downloads.library import LibraryIndex, LibraryKind
 from concierge.skills.downloads.ports import TorrentClientError
 from concierge.skills.downloads.render import download_item, library_line, library_payload
 from concierge.skills.downloads.service import DownloadService, DownloadView, NoClientConfigured
-from concierge.skills.downloads.torrentfile import InvalidTorrent
 
 log = structlog.get_logger(__name__)
 
@@ -172,7 +172,7 @@ class DownloadCommands:
                 return
             filename = _safe_filename(name) + ".torrent"
             caption = ctx.t("downloads.send.no_client_file", name=literal(name))
-            await ctx.reply(File(filename, data, caption=caption))
+            await ctx.reply(File.from_bytes(filename, data, caption=caption))
         elif not magnet:
             await ctx.reply(ctx.t("downloads.send.invalid"))
 

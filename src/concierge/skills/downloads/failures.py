@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from concierge.core.skill import Context
+from concierge.core.torrents import InvalidTorrent
 from concierge.skills.downloads.ports import (
     ClientAuthError,
     ClientConnectionError,
@@ -17,7 +18,6 @@ from concierge.skills.downloads.ports import (
     TorrentNotFound,
 )
 from concierge.skills.downloads.service import DownloadNotFound, NoClientConfigured
-from concierge.skills.downloads.torrentfile import InvalidTorrent
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 from concierge.core.messages import Button, Text, literal, rows
 from concierge.core.skill import Context
+from concierge.core.units import format_size
 from concierge.skills.downloads.library import LibraryItem
 from concierge.skills.downloads.ports import TorrentState
 from concierge.skills.downloads.service import DownloadView
@@ -36,15 +37,6 @@ def progress_bar(progress: float) -> str:
     return "▰" * filled + "▱" * (BAR_WIDTH - filled)
 
 
-def _size_parts(count: float) -> tuple[str, str]:
-    """``(number, unit)``: whole bytes, one decimal above."""
-    for unit in ("b", "kb", "mb", "gb"):
-        if count < 1024:
-            return (f"{count:.0f}" if unit == "b" else f"{count:.1f}"), unit
-        count /= 1024
-    return f"{count:.1f}", "tb"
-
-
 def _duration_parts(seconds: int) -> tuple[str, dict[str, int]]:
     """Days and hours from a day on, hours and minutes from an hour, else minutes (>= 1)."""
     hours, rest = divmod(seconds, 3600)
@@ -56,12 +48,6 @@ def _duration_parts(seconds: int) -> tuple[str, dict[str, int]]:
     return "minutes", {"minutes": max(minutes, 1)}
 
 
-def human_size(count: float) -> str:
-    """For the model's summary (English); users read ``size_text``."""
-    number, unit = _size_parts(count)
-    return f"{number} {unit.upper() if unit != 'b' else 'B'}"
-
-
 def human_duration(seconds: int) -> str:
     """For the model's summary (English); users read ``duration_text``."""
     shape, values = _duration_parts(seconds)
@@ -70,11 +56,6 @@ def human_duration(seconds: int) -> str:
     if shape == "hours":
         return f"{values['hours']}h {values['minutes']:02d}m"
     return f"{values['minutes']}m"
-
-
-def size_text(ctx: Context, count: float) -> str:
-    number, unit = _size_parts(count)
-    return ctx.t(f"downloads.size.{unit}", n=number)
 
 
 def duration_text(ctx: Context, seconds: int) -> str:
@@ -94,7 +75,10 @@ async def download_item(ctx: Context, view: DownloadView) -> Text:
         state = ctx.t(f"downloads.state.{live.state.value}")
         progress = live.progress
         speed = (
-            ctx.t("downloads.list.speed", speed=size_text(ctx, live.download_rate))
+            ctx.t(
+                "downloads.list.speed",
+                speed=format_size(live.download_rate, lang=ctx.lang, catalog=ctx.catalog),
+            )
             if live.download_rate
             else ""
         )

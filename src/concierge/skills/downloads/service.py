@@ -15,6 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from concierge.core.access import Role
+from concierge.core.torrents import (
+    MAX_TORRENT_BYTES,
+    InvalidTorrent,
+    parse_magnet,
+    parse_torrent,
+)
 from concierge.core.urlguard import Resolver, check_url, system_resolver
 from concierge.skills.downloads.client_url import ClientConfig
 from concierge.skills.downloads.models import DownloadRow
@@ -23,12 +29,6 @@ from concierge.skills.downloads.ports import (
     TorrentClient,
     TorrentNotFound,
     TorrentStatus,
-)
-from concierge.skills.downloads.torrentfile import (
-    MAX_TORRENT_BYTES,
-    InvalidTorrent,
-    parse_magnet,
-    parse_torrent,
 )
 from concierge.storage.credentials import CredentialStore
 from concierge.storage.db import Database

@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from concierge.core.messages import Button, Card, Text, literal, rows
 from concierge.core.skill import Context
+from concierge.core.units import format_size
 from concierge.skills.movies.domain import Person, Title, TitleHit, TorrentResult
-from concierge.skills.movies.magnets import human_size
 from concierge.skills.movies.ranking import RankedTorrent
 from concierge.skills.movies.releases import Release
 from concierge.skills.movies.search import SourceFailure
@@ -205,7 +205,7 @@ async def torrent_card(
         literal(result.name),
         ctx.t(
             "movies.torrents.line",
-            size=human_size(result.size),
+            size=format_size(result.size, lang=ctx.lang, catalog=ctx.catalog),
             seeders=result.seeders,
             tracker=literal(result.tracker),
         ),
@@ -223,15 +223,15 @@ async def torrent_card(
         buttons.append(Button(ctx.t("movies.torrents.file"), url=result.torrent_url))
     for factory in extra_buttons:
         buttons.append(await factory(ctx, result))
-    title = label + (heading_short(ranked) or result.name[:60])
+    title = label + (heading_short(ctx, ranked) or result.name[:60])
     return Card(
         title=title, body="\n".join(body), buttons=rows(*buttons, per_row=3), link=result.page_url
     )
 
 
-def heading_short(ranked: RankedTorrent) -> str:
+def heading_short(ctx: Context, ranked: RankedTorrent) -> str:
     release = ranked.release
-    size = human_size(ranked.result.size)
+    size = format_size(ranked.result.size, lang=ctx.lang, catalog=ctx.catalog)
     return f"{release.resolution}p, {size}" if release.resolution else size
 
 
