@@ -72,7 +72,7 @@ _MEDIA_FIELDS = {
     "sendVoice": "voice",
 }
 # Calls that put a message in a group, counted by the optional group limit.
-_GROUP_COUNTED = {"sendMessage", "editMessageText", *_MEDIA_FIELDS}
+_GROUP_COUNTED = {"sendMessage", "editMessageText", "editMessageCaption", *_MEDIA_FIELDS}
 
 
 class BadRequest(Exception):
@@ -565,6 +565,8 @@ class FakeTelegram:
         text = _check_text(params.get("text"), params.get("entities"), 4096, "message text")
         markup = _check_markup(params.get("reply_markup"))
         old = self._messages[key]
+        if "text" not in old:
+            raise BadRequest("Bad Request: there is no text in the message to edit")
         if (
             old.get("text") == text
             and old.get("entities") == params.get("entities")
@@ -580,6 +582,50 @@ class FakeTelegram:
                 old[name] = value
             else:
                 old.pop(name, None)
+        return old
+
+    def _edited(self, params: dict[str, Any]) -> tuple[tuple[int, int], dict[str, Any]]:
+        key = (_require_chat(params), int(params.get("message_id") or 0))
+        if key not in self._messages:
+            raise BadRequest("Bad Request: message to edit not found")
+        return key, self._messages[key]
+
+    def _m_editMessageCaption(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        _key, old = self._edited(params)
+        if "text" in old:
+            raise BadRequest("Bad Request: there is no caption in the message to edit")
+        caption = params.get("caption") or ""
+        if caption:
+            _check_text(caption, params.get("caption_entities"), 1024, "message caption")
+        markup = _check_markup(params.get("reply_markup"))
+        entities = params.get("caption_entities")
+        if (old.get("caption") or "", old.get("caption_entities"), old.get("reply_markup")) == (
+            caption,
+            entities,
+            markup,
+        ):
+            raise BadRequest("Bad Request: message is not modified")
+        old["edit_date"] = int(time.time())
+        for name, value in (("caption", caption), ("caption_entities", entities)):
+            if value:
+                old[name] = value
+            else:
+                old.pop(name, None)
+        if markup:
+            old["reply_markup"] = markup
+        else:
+            old.pop("reply_markup", None)
+        return old
+
+    def _m_editMessageReplyMarkup(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        _key, old = self._edited(params)
+        markup = _check_markup(params.get("reply_markup"))
+        if old.get("reply_markup") == markup:
+            raise BadRequest("Bad Request: message is not modified")
+        if markup:
+            old["reply_markup"] = markup
+        else:
+            old.pop("reply_markup", None)
         return old
 
     def _m_deleteMessage(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from concierge.core.messages import Button, ButtonRows, Card, File, Reply, Text, unescape_literal
+from concierge.core.messages import (
+    Button,
+    ButtonRows,
+    Card,
+    File,
+    MessageHandle,
+    Reply,
+    Text,
+    unescape_literal,
+)
 
 
 @dataclass
@@ -28,8 +37,18 @@ class RecordingOutbox:
     typing_count: int = 0
     deleted: list[int] = field(default_factory=list)
 
-    async def send(self, reply: Reply) -> None:
+    async def send(self, reply: Reply) -> MessageHandle:
         self.sent.append(reply)
+        return MessageHandle("test", 1, (len(self.sent),))
+
+    async def edit(self, handle: MessageHandle, reply: Text | Card) -> MessageHandle:
+        """The edited reply takes the place of the one it replaces."""
+        self.sent[handle.message_id - 1] = reply
+        return handle
+
+    async def delete_message(self, handle: MessageHandle) -> bool:
+        self.deleted.append(handle.message_id)
+        return True
 
     def stream(self) -> RecordingStream:
         stream = RecordingStream(self)
@@ -43,8 +62,8 @@ class RecordingOutbox:
         self.deleted.append(message_id)
         return True
 
-    async def send_to_user(self, platform_user_id: int, reply: Reply) -> None:
-        self.sent.append(reply)
+    async def send_to_user(self, platform_user_id: int, reply: Reply) -> MessageHandle:
+        return await self.send(reply)
 
     # --- reading what was shown ---
     def texts(self) -> list[str]:

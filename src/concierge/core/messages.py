@@ -6,11 +6,13 @@ nothing in here knows about Telegram, Discord or the terminal.
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal, Protocol
+from pathlib import Path
+from typing import Any, BinaryIO, Literal, Protocol
 
 
 class Platform(StrEnum):
@@ -144,17 +146,90 @@ class Card:
 
 
 FileKind = Literal["document", "photo", "video", "audio", "voice"]
+MAX_INLINE_BYTES = 10 * 1024 * 1024  # the largest File kept in memory (a fetched .torrent)
 
 
 @dataclass(frozen=True, slots=True)
 class File:
+    """A file to send, read from ``path`` as it goes out (never loaded whole).
+
+    Small content that is already in memory (a fetched .torrent, a test's bytes) is built
+    with ``File.from_bytes``; anything on disk is sent by path.
+    """
+
     filename: str
-    data: bytes
+    path: Path | None = None
     kind: FileKind = "document"
     caption: str = ""
+    inline: bytes | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if (self.path is None) == (self.inline is None):
+            raise ValueError("a File needs exactly one of path or inline bytes")
+        if self.inline is not None and len(self.inline) > MAX_INLINE_BYTES:
+            raise ValueError(f"{self.filename}: over {MAX_INLINE_BYTES} bytes; send it by path")
+
+    @classmethod
+    def from_bytes(
+        cls, filename: str, data: bytes, *, kind: FileKind = "document", caption: str = ""
+    ) -> File:
+        return cls(filename, kind=kind, caption=caption, inline=data)
+
+    @property
+    def size(self) -> int:
+        """Bytes to send (from the file system for a path: nothing is read)."""
+        if self.inline is not None:
+            return len(self.inline)
+        assert self.path is not None
+        return self.path.stat().st_size
+
+    def open(self) -> BinaryIO:
+        """A fresh binary reader over the content; the caller closes it."""
+        if self.inline is not None:
+            return io.BytesIO(self.inline)
+        assert self.path is not None
+        return self.path.open("rb")
 
 
 Reply = Text | Card | File
+HandleKind = Literal["text", "media"]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageHandle:
+    """Where a sent reply landed, so it can be edited or removed later (even after a restart).
+
+    ``message_ids`` are the platform messages showing the reply in order (a long text is
+    cut into several); ``kind`` says whether the first is a text or a media message with
+    a caption (a photo card, a file). Stored as JSON with ``to_dict``/``from_dict``.
+    """
+
+    platform: str
+    chat_id: int
+    message_ids: tuple[int, ...]
+    kind: HandleKind = "text"
+
+    @property
+    def message_id(self) -> int:
+        return self.message_ids[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "platform": self.platform,
+            "chat_id": self.chat_id,
+            "message_ids": list(self.message_ids),
+            "kind": self.kind,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> MessageHandle:
+        kind = raw.get("kind", "text")
+        if kind not in ("text", "media"):
+            raise ValueError(f"unknown message handle kind {kind!r}")
+        ids = tuple(int(i) for i in raw["message_ids"])
+        if not ids:
+            raise ValueError("a message handle names at least one message")
+        return cls(str(raw["platform"]), int(raw["chat_id"]), ids, kind)
 
 
 class Stream(Protocol):
@@ -166,9 +241,22 @@ class Stream(Protocol):
 
 
 class Outbox(Protocol):
-    """Where a handler's replies go; each front-end implements it for one chat."""
+    """Where a handler's replies go; each front-end implements it for one chat.
 
-    async def send(self, reply: Reply) -> None: ...
+    ``edit`` changes a sent Text or Card in place (an unchanged one counts as edited; a
+    Text with empty text replaces only the buttons) and returns the handle now showing
+    it; a message that is gone raises ``MessageGone`` (core/notify.py).
+    """
+
+    async def send(self, reply: Reply) -> MessageHandle | None:
+        """The handle of what was sent; None when nothing became a message (a toast)."""
+        ...
+
+    async def edit(self, handle: MessageHandle, reply: Text | Card) -> MessageHandle: ...
+
+    async def delete_message(self, handle: MessageHandle) -> bool:
+        """Remove a message the bot sent; False when the platform won't."""
+        ...
 
     def stream(self) -> Stream: ...
 

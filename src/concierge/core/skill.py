@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from concierge.core.access import Role
-from concierge.core.messages import Button, Inbound, Outbox, Reply, Text
+from concierge.core.messages import Button, Inbound, MessageHandle, Outbox, Reply, Text
 
 if TYPE_CHECKING:
     from pydantic_ai import Tool
@@ -43,8 +43,9 @@ class Context:
         """The message ``key`` in this user's language."""
         return self.catalog.t(key, self.lang, **values)
 
-    async def reply(self, reply: Reply | str) -> None:
-        await self.outbox.send(Text(reply) if isinstance(reply, str) else reply)
+    async def reply(self, reply: Reply | str) -> MessageHandle | None:
+        """Send to this chat; the handle lets the handler edit the message later."""
+        return await self.outbox.send(Text(reply) if isinstance(reply, str) else reply)
 
     async def button(
         self,

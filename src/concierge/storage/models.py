@@ -147,3 +147,14 @@ class JobRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class SentNoticeRow(Base):
+    """A bot-initiated message that went out, by idempotency key (see ``core/notify.py``)."""
+
+    __tablename__ = "sent_notices"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    handle: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

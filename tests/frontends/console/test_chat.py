@@ -56,7 +56,7 @@ def test_cards_links_and_files_render_for_a_terminal(tmp_path: Path) -> None:
     assert "━━ Dune: Part Two (2024) ━━" in shown and "[2] TMDB → https://tmdb/1" in shown
     assert board.pressed("1") == Button("Magnet", id="abc")
     saved = render_reply(
-        File("../../evil.torrent", b"d8:announce", caption="torrent"), board, tmp_path
+        File.from_bytes("../../evil.torrent", b"d8:announce", caption="torrent"), board, tmp_path
     )
     assert (tmp_path / "evil.torrent").read_bytes() == b"d8:announce"
     assert "evil.torrent" in saved

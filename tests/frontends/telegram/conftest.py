@@ -92,7 +92,7 @@ def probe_skill() -> Skill:
 
     async def file(ctx: Context) -> None:
         size = int(ctx.inbound.args or "10")
-        await ctx.reply(File("report.txt", b"x" * size, caption="Your *report*"))
+        await ctx.reply(File.from_bytes("report.txt", b"x" * size, caption="Your *report*"))
 
     async def forget(ctx: Context) -> None:
         assert ctx.inbound.message_id is not None

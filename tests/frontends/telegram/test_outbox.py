@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 import structlog
@@ -110,14 +111,16 @@ async def test_file_is_uploaded_as_a_document(fake: FakeTelegram, stack: Stack) 
     ],
 )
 async def test_each_file_kind_uses_its_method(
-    fake: FakeTelegram, stack: Stack, kind: FileKind, size: int, method: str
+    fake: FakeTelegram, stack: Stack, kind: FileKind, size: int, method: str, tmp_path: Path
 ) -> None:
+    path = tmp_path / f"clip.{kind}"
+    path.write_bytes(b"z" * size)
     frontend = stack.frontend(fake)
     async with running(frontend):
-        await frontend.sender.send_to_user(OWNER, File(f"clip.{kind}", b"z" * size, kind=kind))
+        await frontend.sender.send_to_user(OWNER, File(path.name, path, kind=kind))
     upload = fake.calls_to(method)
     assert len(upload) == 1 and upload[0].ok
-    assert len(next(iter(upload[0].files.values()))) == size
+    assert next(iter(upload[0].files.values())) == path.read_bytes()
 
 
 async def test_file_over_the_upload_limit_is_refused_clearly(

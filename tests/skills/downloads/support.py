@@ -8,7 +8,7 @@ from typing import Any
 from concierge.bootstrap import App
 from concierge.core.access import Role
 from concierge.core.i18n import Catalog
-from concierge.core.messages import Reply, Text, UserRef, unescape_literal
+from concierge.core.messages import Card, MessageHandle, Reply, Text, UserRef, unescape_literal
 from concierge.core.notify import DeliveryFailed, Notifier
 from concierge.skills.downloads.client_url import ClientConfig
 from concierge.skills.downloads.factory import default_factory
@@ -30,11 +30,21 @@ class Inbox:
     received: dict[int, list[str]] = field(default_factory=dict)
     failing: str | None = None
 
-    async def send_to_user(self, platform_user_id: int, reply: Reply) -> None:
+    async def send_to_user(self, platform_user_id: int, reply: Reply) -> MessageHandle:
         if self.failing is not None:
             raise DeliveryFailed(self.failing)
         assert isinstance(reply, Text)
-        self.received.setdefault(platform_user_id, []).append(unescape_literal(reply.text))
+        inbox = self.received.setdefault(platform_user_id, [])
+        inbox.append(unescape_literal(reply.text))
+        return MessageHandle("telegram", platform_user_id, (len(inbox),))
+
+    async def edit(self, handle: MessageHandle, reply: Text | Card) -> MessageHandle:
+        assert isinstance(reply, Text)
+        self.received[handle.chat_id][handle.message_id - 1] = unescape_literal(reply.text)
+        return handle
+
+    async def delete_message(self, handle: MessageHandle) -> bool:
+        return False
 
 
 @dataclass

@@ -199,7 +199,7 @@ async def test_without_a_client_the_torrent_file_is_sent_with_a_hint(
         )  # fmt: skip
         await user.press(button)
     files = [r for r in user.outbox.sent if isinstance(r, File)]
-    assert [(f.filename, f.data) for f in files] == [("Some Film_ 2024.torrent", torrent)]
+    assert [(f.filename, f.inline) for f in files] == [("Some Film_ 2024.torrent", torrent)]
     caption = unescape_literal(files[0].caption)
     assert "here is the .torrent file for Some Film: 2024" in caption and "/client" in caption
     assert (magnet in user.outbox.all_text()) is with_magnet

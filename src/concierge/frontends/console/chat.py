@@ -12,7 +12,19 @@ from pathlib import Path
 from typing import TextIO
 
 from concierge.core.dispatch import Dispatcher
-from concierge.core.messages import ButtonRows, ChatRef, Inbound, Reply, Text, UserRef
+from concierge.core.messages import (
+    ButtonRows,
+    Card,
+    ChatRef,
+    File,
+    HandleKind,
+    Inbound,
+    MessageHandle,
+    Reply,
+    Text,
+    UserRef,
+)
+from concierge.core.notify import MessageGone
 from concierge.frontends.console.render import ButtonBoard, render_reply
 
 CONSOLE_USER_ID = 1
@@ -51,20 +63,43 @@ class ConsoleStream:
 
 
 class ConsoleOutbox:
-    """Prints replies; ``live`` streams deltas as they arrive (interactive terminals)."""
+    """Prints replies; ``live`` streams deltas as they arrive (interactive terminals).
 
-    def __init__(self, out: TextIO, board: ButtonBoard, files_dir: Path, live: bool) -> None:
+    Each printed reply is numbered (its handle's message id), so a later edit or
+    deletion, e.g. a job's progress message, can say which one it replaces.
+    """
+
+    def __init__(
+        self, out: TextIO, board: ButtonBoard, files_dir: Path, live: bool, chat_id: int = 1
+    ) -> None:
         self._out = out
         self.board = board
         self.files_dir = files_dir
         self.live = live
+        self.chat_id = chat_id
+        self._sent = 0
 
     def write(self, text: str, end: str = "\n") -> None:
         self._out.write(text + end)
         self._out.flush()
 
-    async def send(self, reply: Reply) -> None:
+    async def send(self, reply: Reply) -> MessageHandle:
         self.write(render_reply(reply, self.board, self.files_dir).strip("\n"))
+        self._sent += 1
+        kind: HandleKind = "media" if isinstance(reply, File) else "text"
+        return MessageHandle(PLATFORM, self.chat_id, (self._sent,), kind)
+
+    async def edit(self, handle: MessageHandle, reply: Text | Card) -> MessageHandle:
+        """A terminal can't change printed lines: the new version is printed, marked."""
+        if handle.message_id > self._sent:
+            raise MessageGone(f"console message {handle.message_id} was never shown")
+        shown = render_reply(reply, self.board, self.files_dir).strip("\n")
+        self.write(f"✎ #{handle.message_id}: {shown}")
+        return handle
+
+    async def delete_message(self, handle: MessageHandle) -> bool:
+        self.write(f"✕ #{handle.message_id}")
+        return True
 
     def stream(self) -> ConsoleStream:
         return ConsoleStream(self)
@@ -76,10 +111,10 @@ class ConsoleOutbox:
         """A terminal can't take back what was typed; callers tell the user instead."""
         return False
 
-    async def send_to_user(self, platform_user_id: int, reply: Reply) -> None:
-        """Bot-initiated messages (notices) for the local user."""
-        await self.send(reply)
+    # --- the Notifier's sender for the local user -------------------------------------
 
+    async def send_to_user(self, platform_user_id: int, reply: Reply) -> MessageHandle:
+        return await self.send(reply)
 
 class ConsoleChat:
     def __init__(
@@ -96,7 +131,9 @@ class ConsoleChat:
         self._stdout = stdout or sys.stdout
         self._interactive = self._stdin.isatty() and self._stdout.isatty()
         self.user = user or console_user()
-        self.outbox = ConsoleOutbox(self._stdout, ButtonBoard(), files_dir, self._interactive)
+        self.outbox = ConsoleOutbox(
+            self._stdout, ButtonBoard(), files_dir, self._interactive, self.user.id
+        )
         self._counter = 0
 
     def _inbound(self, line: str) -> Inbound:

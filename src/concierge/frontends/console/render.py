@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from concierge.core.messages import Button, ButtonRows, Card, File, Reply, Text, unescape_literal
@@ -52,9 +53,11 @@ def render_reply(reply: Reply, board: ButtonBoard, files_dir: Path) -> str:
 
 
 def _save_file(reply: File, files_dir: Path) -> str:
+    """Copy the file into ``files_dir`` in chunks (never whole in memory); say where."""
     files_dir.mkdir(parents=True, exist_ok=True)
     safe_name = Path(reply.filename).name or "file"
     path = files_dir / safe_name
-    path.write_bytes(reply.data)
+    with reply.open() as source, path.open("wb") as target:
+        shutil.copyfileobj(source, target)
     caption = f"{reply.caption}\n" if reply.caption else ""
-    return f"{caption}📎 {reply.kind}: {path} ({len(reply.data)} bytes)"
+    return f"{caption}📎 {reply.kind}: {path} ({path.stat().st_size} bytes)"

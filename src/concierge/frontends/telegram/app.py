@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import traceback
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import structlog
 from pydantic import SecretStr
@@ -22,7 +24,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from concierge.core.access import Role
 from concierge.core.dispatch import Dispatcher
 from concierge.core.i18n import LANGUAGES, Catalog, resolve_language
-from concierge.core.messages import Inbound, Reply, Text, UserRef
+from concierge.core.messages import Card, Inbound, MessageHandle, Reply, Text, UserRef
 from concierge.core.notify import DeliveryFailed, Notifier, RecipientUnreachable
 from concierge.core.registry import Registry
 from concierge.core.skill import Command
@@ -331,28 +333,52 @@ class TelegramFrontend:
 
 
 class TelegramSender:
-    """Bot-initiated messages for the Notifier (approval prompts, notices)."""
+    """Bot-initiated messages for the Notifier: send, and later edit or delete by handle."""
 
     def __init__(self, frontend: TelegramFrontend) -> None:
         self._frontend = frontend
 
-    async def send_to_user(self, platform_user_id: int, reply: Reply) -> None:
+    def _outbox(self, chat_id: int) -> TelegramOutbox:
         front = self._frontend
-        outbox = TelegramOutbox(
+        return TelegramOutbox(
             front.delivery,
-            platform_user_id,
-            private=True,
-            lang=front.language_source(UserRef(PLATFORM, platform_user_id)),
+            chat_id,
+            private=chat_id > 0,
+            lang=front.language_source(UserRef(PLATFORM, chat_id)),
         )
+
+    async def send_to_user(self, platform_user_id: int, reply: Reply) -> MessageHandle:
+        outbox = self._outbox(platform_user_id)
+        async with self._errors(outbox):
+            handle = await outbox.send(reply)
+        if handle is None:
+            raise ValueError("nothing to send: the reply is empty")
+        return handle
+
+    async def edit(self, handle: MessageHandle, reply: Text | Card) -> MessageHandle:
+        outbox = self._outbox(handle.chat_id)
+        async with self._errors(outbox):
+            return await outbox.edit(handle, reply)
+
+    async def delete_message(self, handle: MessageHandle) -> bool:
+        outbox = self._outbox(handle.chat_id)
+        async with self._errors(outbox):
+            return await outbox.delete_message(handle)
+
+    @asynccontextmanager
+    async def _errors(self, outbox: TelegramOutbox) -> AsyncIterator[None]:
+        """Telegram's refusals as the Notifier's typed errors."""
         try:
-            await outbox.send(reply)
+            yield
         except BadRequest as exc:
             if "chat not found" in exc.message.lower():
                 raise RecipientUnreachable(
-                    f"telegram user {platform_user_id}: chat not found"
+                    f"telegram chat {outbox.chat_id}: chat not found"
                 ) from exc
             raise DeliveryFailed(f"Telegram refused the message: {exc.message}") from exc
         except TelegramError as exc:
-            raise DeliveryFailed(f"Telegram delivery failed: {front.redact(str(exc))}") from exc
+            raise DeliveryFailed(
+                f"Telegram delivery failed: {self._frontend.redact(str(exc))}"
+            ) from exc
         finally:
             await outbox.close()

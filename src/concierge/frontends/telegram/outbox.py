@@ -21,8 +21,10 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from concierge.core.i18n import Catalog
-from concierge.core.messages import Reply, Text
+from concierge.core.messages import Card, HandleKind, MessageHandle, Reply, Text
 from concierge.core.notify import RecipientUnreachable
+from concierge.frontends.telegram.convert import PLATFORM
+from concierge.frontends.telegram.edits import edit_reply
 from concierge.frontends.telegram.render import (
     FileOut,
     FileTooLarge,
@@ -125,14 +127,14 @@ class TelegramOutbox:
 
     # --- Outbox protocol ---------------------------------------------------------
 
-    async def send(self, reply: Reply) -> None:
+    async def send(self, reply: Reply) -> MessageHandle | None:
         if (
             self._callback is not None
             and isinstance(reply, Text)
             and not reply.buttons
             and await self._callback.toast(reply.text)
         ):
-            return
+            return None
         try:
             outgoing = render_reply(reply, self.delivery.upload_limit)
         except FileTooLarge as exc:
@@ -144,8 +146,22 @@ class TelegramOutbox:
                 limit=_mb(exc.limit),
             )
             outgoing = render_reply(Text(text), self.delivery.upload_limit)
+        sent: list[Message] = []
         for out in outgoing:
-            await self.post(out)
+            sent.extend(await self.post_all(out))
+        if not sent:
+            return None
+        kind: HandleKind = "text" if sent[0].text is not None else "media"
+        return MessageHandle(PLATFORM, self.chat_id, tuple(m.message_id for m in sent), kind)
+
+    async def edit(self, handle: MessageHandle, reply: Text | Card) -> MessageHandle:
+        """Show ``reply`` in the messages of ``handle`` (see edits.py)."""
+        return await edit_reply(self, handle, reply)
+
+    async def delete_message(self, handle: MessageHandle) -> bool:
+        """Remove every message of a reply the bot sent; False when Telegram won't."""
+        deleted = [await self.delete(message_id) for message_id in handle.message_ids]
+        return all(deleted)
 
     def stream(self) -> TelegramStream:
         stream = TelegramStream(self, use_draft=self.private and self.delivery.drafts_enabled)
@@ -210,11 +226,16 @@ class TelegramOutbox:
         return ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
 
     async def post(self, out: Outgoing) -> Message:
+        """Send one outgoing message; the last message it became."""
+        return (await self.post_all(out))[-1]
+
+    async def post_all(self, out: Outgoing) -> list[Message]:
+        """Send one outgoing message; a photo Telegram can't use becomes its text fallback."""
         bot = self.delivery.bot
         thread = self._thread_id
         reply = self._reply_parameters()
         if isinstance(out, TextOut):
-            return await self.call(
+            sent = await self.call(
                 lambda chat: bot.send_message(
                     chat,
                     out.text,
@@ -224,9 +245,10 @@ class TelegramOutbox:
                     reply_parameters=reply,
                 )
             )
+            return [sent]
         if isinstance(out, PhotoOut):
             try:
-                return await self.call(
+                photo = await self.call(
                     lambda chat: bot.send_photo(
                         chat,
                         out.url,
@@ -239,13 +261,21 @@ class TelegramOutbox:
                 )
             except BadRequest as exc:  # Telegram could not fetch or use the image
                 log.warning("telegram_photo_url_refused", chat=self.chat_id, error=exc.message)
-                sent = [await self.post(text) for text in out.fallback]
-                return sent[-1]
-        return await self._post_file(out, reply)
+                return [await self.post(text) for text in out.fallback]
+            return [photo]
+        return [await self._post_file(out, reply)]
 
     async def _post_file(self, out: FileOut, reply: ReplyParameters | None) -> Message:
+        """Upload from an open reader: the HTTP client streams it (and rewinds on a retry)."""
+        with out.source.open() as reader:
+            return await self._upload(
+                out, InputFile(reader, out.filename, read_file_handle=False), reply
+            )
+
+    async def _upload(
+        self, out: FileOut, upload: InputFile, reply: ReplyParameters | None
+    ) -> Message:
         bot = self.delivery.bot
-        upload = InputFile(out.data, filename=out.filename)
         caption = out.caption or None
         entities = list(out.entities) or None
         thread = self._thread_id

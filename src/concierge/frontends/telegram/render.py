@@ -60,8 +60,10 @@ class PhotoOut:
 
 @dataclass(frozen=True, slots=True)
 class FileOut:
+    """A file upload; ``source`` is opened only as it goes out (streamed from disk)."""
+
     kind: FileKind
-    data: bytes
+    source: File
     filename: str
     caption: str = ""
     entities: tuple[MessageEntity, ...] = ()
@@ -122,14 +124,15 @@ def render_card(card: Card) -> list[Outgoing]:
 
 
 def render_file(file: File, upload_limit: int) -> list[Outgoing]:
-    if len(file.data) > upload_limit:
-        raise FileTooLarge(file.filename, len(file.data), upload_limit)
+    size = file.size
+    if size > upload_limit:
+        raise FileTooLarge(file.filename, size, upload_limit)
     kind: FileKind = file.kind
-    if kind == "photo" and len(file.data) > MAX_PHOTO_BYTES:
+    if kind == "photo" and size > MAX_PHOTO_BYTES:
         kind = "document"
     caption = render_markdown(file.caption) if file.caption.strip() else Rendered("")
     head, rest = head_and_rest(caption, MAX_CAPTION)
-    out: list[Outgoing] = [FileOut(kind, file.data, file.filename, head.text, head.entities)]
+    out: list[Outgoing] = [FileOut(kind, file, file.filename, head.text, head.entities)]
     if rest is not None:
         out.extend(text_messages(rest, None))
     return out

@@ -17,7 +17,8 @@ from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, EndPointNotFound, InvalidToken, TelegramError
 
 from concierge.core.messages import ButtonRows
-from concierge.core.notify import RecipientUnreachable
+from concierge.core.notify import MessageGone, RecipientUnreachable
+from concierge.frontends.telegram.edits import edit_text
 from concierge.frontends.telegram.markdown import Rendered, render_markdown, split
 from concierge.frontends.telegram.render import EMPTY_TEXT, TextOut, keyboard
 
@@ -89,7 +90,7 @@ class TelegramStream:
         self._flushing = True
         try:
             await self._flush()
-        except (TelegramError, RecipientUnreachable) as exc:  # the final message still follows
+        except (TelegramError, RecipientUnreachable, MessageGone) as exc:  # final still follows
             log.warning("telegram_stream_preview_failed", chat=self._outbox.chat_id, error=str(exc))
         finally:
             self._flushing = False
@@ -144,20 +145,7 @@ class TelegramStream:
         del self._messages[len(pieces) :]
 
     async def _edit(self, message_id: int, out: TextOut) -> None:
-        bot = self._outbox.delivery.bot
-        try:
-            await self._outbox.call(
-                lambda chat: bot.edit_message_text(
-                    out.text,
-                    chat_id=chat,
-                    message_id=message_id,
-                    entities=list(out.entities) or None,
-                    reply_markup=out.markup,
-                )
-            )
-        except BadRequest as exc:
-            if "not modified" not in exc.message.lower():
-                raise
+        await edit_text(self._outbox, message_id, out)
 
     async def _delete(self, message_id: int) -> None:
         bot = self._outbox.delivery.bot

@@ -257,7 +257,7 @@ class MoviesFlows(TitleFlows):
             )
             return
         name = "".join(c if c.isalnum() or c in " .-_()[]" else "_" for c in result.name)[:120]
-        await ctx.reply(File(filename=f"{name}.torrent", data=data, caption=result.name[:200]))
+        await ctx.reply(File.from_bytes(f"{name}.torrent", data, caption=result.name[:200]))
 
     # --- buttons ------------------------------------------------------------------
 
