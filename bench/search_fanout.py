@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from concierge.adapters.apibay import ApibaySource  # noqa: E402
 from concierge.adapters.http import HttpFactory  # noqa: E402
+from concierge.core.release_names import clear_cache  # noqa: E402
 from concierge.skills.movies.domain import TorrentQuery, TorrentResult  # noqa: E402
 from concierge.skills.movies.ranking import (  # noqa: E402
     OFF_LOOP_NAMES,
@@ -35,7 +36,6 @@ from concierge.skills.movies.ranking import (  # noqa: E402
     rank,
     rank_off_loop,
 )
-from concierge.skills.movies.releases import parse_release  # noqa: E402
 from concierge.skills.movies.search import FanOut  # noqa: E402
 from tests.support.fixture_server import FixtureServer, hang, json_response  # noqa: E402
 
@@ -141,7 +141,7 @@ async def main() -> None:
         for i in range(500)
     ]
     for label in ("first (incl. parser warm-up)", "warm parser"):
-        parse_release.cache_clear()
+        clear_cache()
         started = time.perf_counter()
         ranked = rank(results, Preferences(quality=1080, audio_language="ru"))
         pick_three(ranked)
@@ -156,9 +156,9 @@ async def main() -> None:
     async def on_loop() -> list[RankedTorrent]:
         return rank(results, prefs)
 
-    parse_release.cache_clear()
+    clear_cache()
     inline, inline_stall = await stalled(on_loop)
-    parse_release.cache_clear()
+    clear_cache()
     threaded, threaded_stall = await stalled(lambda: rank_off_loop(results, prefs))
     print(
         f"parse + rank 500 names on the loop:       {inline * 1000:.0f} ms, "

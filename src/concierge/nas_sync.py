@@ -19,8 +19,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import PTT
 import structlog
+
+from concierge.core.release_names import parse_name
 
 log = structlog.get_logger(__name__)
 
@@ -64,7 +65,7 @@ class PassReport:
 
 def place(release_name: str) -> Placement:
     """Where a release belongs in the library, by its parsed name."""
-    parsed: dict[str, Any] = PTT.parse_title(release_name[:MAX_NAME_BYTES])
+    parsed = parse_name(release_name)
     title = _clean(str(parsed.get("title") or release_name)) or "Unknown"
     year = parsed.get("year")
     year = int(year) if isinstance(year, int) else None

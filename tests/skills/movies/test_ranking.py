@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 
+from concierge.core.release_names import clear_cache
 from concierge.skills.movies.domain import TorrentResult
 from concierge.skills.movies.ranking import (
     OFF_LOOP_NAMES,
@@ -16,7 +17,6 @@ from concierge.skills.movies.ranking import (
     rank,
     rank_off_loop,
 )
-from concierge.skills.movies.releases import parse_release
 from tests.support.movie_fixtures import FIXTURES
 
 GB = 1024**3
@@ -178,7 +178,7 @@ def corpus_results(count: int) -> list[TorrentResult]:
 async def test_large_list_ranked_off_loop_is_identical_in_order_and_content() -> None:
     results = corpus_results(OFF_LOOP_NAMES * 3)
     for prefs, quality in ((Preferences(audio_language="ru"), 2160), (Preferences(), None)):
-        parse_release.cache_clear()
+        clear_cache()
         threaded = await rank_off_loop(results, prefs, quality=quality)
         assert threaded == rank(results, prefs, quality=quality)
         assert pick_three(threaded) == pick_three(rank(results, prefs, quality=quality))
@@ -214,8 +214,8 @@ async def test_parsing_a_large_list_does_not_stall_other_users() -> None:
     async def on_loop() -> list[RankedTorrent]:
         return rank(results, prefs)
 
-    parse_release.cache_clear()
+    clear_cache()
     assert await turns_given_to_others(on_loop) <= 1  # only the final hand-over
-    parse_release.cache_clear()
+    clear_cache()
     threaded = await turns_given_to_others(lambda: rank_off_loop(results, prefs))
     assert threaded > 1, "other users waited for the whole parse"
