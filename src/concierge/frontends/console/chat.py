@@ -116,6 +116,7 @@ class ConsoleOutbox:
     async def send_to_user(self, platform_user_id: int, reply: Reply) -> MessageHandle:
         return await self.send(reply)
 
+
 class ConsoleChat:
     def __init__(
         self,
