@@ -144,7 +144,14 @@ class JobRunner:
             asyncio.create_task(self._dispatch_loop(), name="jobs-dispatch"),
             asyncio.create_task(self._tend_loop(), name="jobs-tend"),
         ]
+        for loop in self._loops:
+            loop.add_done_callback(self._loop_ended)
         log.info("jobs.started", worker=self.worker_id, kinds=sorted(self._kinds))
+
+    def _loop_ended(self, task: asyncio.Task[None]) -> None:
+        """A worker loop only ends at stop(); anything else is a bug the operator must see."""
+        if not task.cancelled() and task.exception() is not None:
+            log.error("jobs.loop_crashed", loop=task.get_name(), exc_info=task.exception())
 
     async def stop(self) -> None:
         if not self._loops:
@@ -152,7 +159,7 @@ class JobRunner:
         dispatch, tend = self._loops
         self._stopping = True
         self.wake()
-        await dispatch
+        await asyncio.wait([dispatch])  # a crashed loop was logged; stopping goes on
         tasks = [run.task for run in self._running.values() if run.task is not None]
         if tasks:
             await asyncio.wait(tasks, timeout=self._grace)
@@ -160,8 +167,7 @@ class JobRunner:
             self.stop_job(job_id, "shutdown")
         await asyncio.gather(*tasks, return_exceptions=True)
         tend.cancel()
-        with suppress(asyncio.CancelledError):
-            await tend
+        await asyncio.wait([tend])
         self._loops = []
         log.info("jobs.stopped", worker=self.worker_id)
 

@@ -14,7 +14,7 @@ import random
 import secrets
 import socket
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -60,6 +60,8 @@ class EmbeddedJobs:
         stop_grace: float = 5.0,
         rng: random.Random | None = None,
     ) -> None:
+        if stale_after <= 2 * heartbeat_interval:
+            raise ValueError("stale_after must exceed two heartbeat intervals")
         self._db = db
         self._clock = clock
         self._kinds: dict[str, JobKind[Any]] = {}
@@ -109,6 +111,10 @@ class EmbeddedJobs:
         raw = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
         data = job_kind.parse(raw).model_dump(mode="json")  # a bad payload raises here
         now = self._clock.now()
+        if run_at is not None:
+            if run_at.tzinfo is None:
+                raise ValueError("run_at must carry a time zone")
+            run_at = run_at.astimezone(UTC)  # SQLite keeps the digits, not the zone
         for _ in range(3):  # a live duplicate may finish between our insert and our look-up
             if dedupe_key is not None and (live := await self._live_id(dedupe_key)) is not None:
                 return live
@@ -223,6 +229,11 @@ class EmbeddedJobs:
     def wake(self) -> None:
         """Look for due jobs now rather than at the next poll (e.g. after moving a clock)."""
         self._runner.wake()
+
+    async def tend(self) -> None:
+        """One round of what the workers do every heartbeat: refresh this process's jobs
+        (stopping those cancelled elsewhere or taken over) and recover stale ones."""
+        await self._runner.tend_once()
 
     async def run_until_idle(self) -> int:
         """Run due jobs in this task until none is left; how many attempts ran (for tests)."""
