@@ -99,22 +99,6 @@ def build_secret_box(settings: Settings) -> SecretBox:
     return SecretBox(load_keys(configured, settings.data_dir))
 
 
-def llm_settings(settings: Settings) -> LLMSettings:
-    return LLMSettings(
-        provider=settings.llm_provider,
-        anthropic_api_key=settings.anthropic_api_key,
-        anthropic_model=settings.anthropic_model,
-        anthropic_base_url=settings.anthropic_base_url,
-        openai_api_key=settings.openai_api_key,
-        openai_model=settings.openai_model,
-        openai_base_url=settings.openai_base_url,
-        extra_models=tuple(settings.llm_models),
-        history_max_messages=settings.history_max_messages,
-        history_max_tokens=settings.history_max_tokens,
-        request_timeout=settings.llm_request_timeout,
-    )
-
-
 def _housekeeping(buttons: ButtonStore, updates: UpdateLog) -> PeriodicJob:
     async def run() -> None:
         removed_buttons = await buttons.prune_expired()
@@ -217,7 +201,7 @@ async def build_app(
     users = UserRepo(db)
     notifier = Notifier(users)
     credentials = CredentialStore(db, box)
-    llm = llm_settings(settings)
+    llm = LLMSettings.from_settings(settings)
     core = CoreServices(
         db=db,
         users=users,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import pydantic_ai.models
@@ -11,10 +12,12 @@ from pydantic_ai.models.anthropic import AnthropicModel
 from pydantic_ai.models.function import FunctionModel
 from pydantic_ai.models.openai import OpenAIChatModel
 
+from concierge.config import Settings
 from concierge.core.agent import UserModels
 from concierge.core.messages import Text
 from concierge.core.model_choice import (
     KEYLESS,
+    SETTING,
     LanguageModels,
     LLMSettings,
     ModelChoice,
@@ -175,3 +178,44 @@ async def test_runner_uses_the_users_choice_and_resets_one_no_longer_offered(
 def test_model_choice_ids() -> None:
     assert ModelChoice("anthropic", "claude-haiku-4-5").id == "anthropic:claude-haiku-4-5"
     assert ModelChoice("offline", "offline").id == "offline"
+
+
+def test_the_operators_llm_settings_reach_the_models_unchanged() -> None:
+    settings = Settings(
+        _env_file=None,
+        llm_provider="openai-compatible",
+        anthropic_api_key=ANTHROPIC_KEY,
+        anthropic_base_url=LOOPBACK,
+        openai_api_key=OPENAI_KEY,
+        openai_model="llama3.1",
+        openai_base_url=f"{LOOPBACK}/v1",
+        llm_models=["anthropic:claude-haiku-4-5"],
+        llm_request_timeout=30.0,
+        history_max_messages=5,
+        history_max_tokens=999,
+    )
+    llm = LLMSettings.from_settings(settings)
+    assert llm == LLMSettings(
+        provider="openai-compatible",
+        anthropic_api_key=ANTHROPIC_KEY,
+        anthropic_model="claude-sonnet-4-6",
+        anthropic_base_url=LOOPBACK,
+        openai_api_key=OPENAI_KEY,
+        openai_model="llama3.1",
+        openai_base_url=f"{LOOPBACK}/v1",
+        extra_models=("anthropic:claude-haiku-4-5",),
+        history_max_messages=5,
+        history_max_tokens=999,
+        request_timeout=30.0,
+    )
+
+
+def test_llm_defaults_are_the_settings_defaults() -> None:
+    """A default changed in config.Settings alone would differ between app and tests."""
+    for item in fields(LLMSettings):
+        default = Settings.model_fields[item.metadata.get(SETTING, item.name)].get_default(
+            call_default_factory=True
+        )
+        assert getattr(LLMSettings(), item.name) == (
+            tuple(default) if isinstance(default, list) else default
+        ), item.name

@@ -7,7 +7,7 @@ profile says the provider supports them, so a choice never breaks a request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, cast
 
 import structlog
@@ -42,21 +42,43 @@ _PREFERRED: dict[str, tuple[str, ...]] = {
 }
 
 
+SETTING = "setting"  # field metadata: the ``Settings`` attribute a field is read from
+
+
+def _from(setting: str, default: Any) -> Any:
+    """A field read from the differently named ``Settings`` attribute ``setting``."""
+    return field(default=default, metadata={SETTING: setting})
+
+
 @dataclass(frozen=True, slots=True)
 class LLMSettings:
-    """The operator's language-model configuration (values from ``Settings``)."""
+    """The operator's language-model configuration: the LLM part of ``Settings``.
 
-    provider: str = "auto"  # auto | offline | anthropic | openai | openai-compatible
+    Built with ``from_settings``, which reads each field from the ``Settings`` attribute
+    of the same name (or the one in its metadata), so a new knob is one field here.
+    """
+
+    provider: str = _from("llm_provider", "auto")  # auto|offline|anthropic|openai|openai-compatible
     anthropic_api_key: SecretStr | None = None
     anthropic_model: str = "claude-sonnet-4-6"
     anthropic_base_url: str | None = None
     openai_api_key: SecretStr | None = None
     openai_model: str = "gpt-4.1-mini"
     openai_base_url: str | None = None
-    extra_models: tuple[str, ...] = ()  # more pickable ids, e.g. "anthropic:claude-haiku-4-5"
+    # more pickable ids, e.g. "anthropic:claude-haiku-4-5"
+    extra_models: tuple[str, ...] = _from("llm_models", ())
     history_max_messages: int = 30
     history_max_tokens: int = 24_000
-    request_timeout: float = 120.0
+    request_timeout: float = _from("llm_request_timeout", 120.0)
+
+    @classmethod
+    def from_settings(cls, settings: object) -> LLMSettings:
+        """The values ``settings`` (a ``config.Settings``) holds for these fields."""
+        values: dict[str, Any] = {}
+        for item in fields(cls):
+            value = getattr(settings, item.metadata.get(SETTING, item.name))
+            values[item.name] = tuple(value) if isinstance(value, list) else value
+        return cls(**values)
 
 
 @dataclass(frozen=True, slots=True)
