@@ -16,10 +16,11 @@ from concierge.core.access import Role, parse_owner_ids
 from concierge.core.agent import build_agent_runner
 from concierge.core.builtin import CoreCommands, build_core_skill
 from concierge.core.buttons import ButtonStore
-from concierge.core.clock import SYSTEM_CLOCK
+from concierge.core.clock import SYSTEM_CLOCK, Clock
 from concierge.core.deps import CoreServices
 from concierge.core.dispatch import AccessPolicy, Dispatcher
 from concierge.core.i18n import Catalog
+from concierge.core.jobs import Jobs
 from concierge.core.messages import UserRef
 from concierge.core.metrics import Metrics
 from concierge.core.model_choice import LLMSettings, build_model_skill
@@ -34,6 +35,7 @@ from concierge.skills.downloads.library import LibraryIndex
 from concierge.skills.downloads.render import send_button
 from concierge.storage.credentials import CredentialStore
 from concierge.storage.db import Database
+from concierge.storage.jobs import EmbeddedJobs
 from concierge.storage.repos import HistoryRepo, UpdateLog, UserRepo
 from concierge.storage.secrets import SecretBox, load_keys
 
@@ -50,6 +52,7 @@ class App:
     credentials: CredentialStore
     dispatcher: Dispatcher
     scheduler: Scheduler
+    jobs: Jobs
     closers: list[object] = field(default_factory=list)
 
     # the core services live on the dispatcher; these name them for callers
@@ -83,6 +86,7 @@ class App:
 
     async def close(self) -> None:
         await self.scheduler.stop()
+        await self.jobs.stop()
         for closer in reversed(self.closers):
             aclose = getattr(closer, "aclose", None)
             if aclose is not None:
@@ -92,6 +96,18 @@ class App:
 
 def build_database(settings: Settings) -> Database:
     return Database(settings.effective_database_url())
+
+
+def build_jobs(settings: Settings, db: Database, clock: Clock = SYSTEM_CLOCK) -> Jobs:
+    """The job engine JOBS_BACKEND names (``auto``: procrastinate on Postgres)."""
+    if settings.effective_jobs_backend() == "procrastinate":
+        if db.is_sqlite:
+            raise ValueError("JOBS_BACKEND=procrastinate needs a Postgres DATABASE_URL")
+        from concierge.adapters.procrastinate_jobs import ProcrastinateJobs
+
+        engine: Jobs = ProcrastinateJobs(db, clock=clock, concurrency=settings.jobs_concurrency)
+        return engine
+    return EmbeddedJobs(db, clock=clock, concurrency=settings.jobs_concurrency)
 
 
 def build_secret_box(settings: Settings) -> SecretBox:
@@ -201,6 +217,7 @@ async def build_app(
     users = UserRepo(db)
     notifier = Notifier(users)
     credentials = CredentialStore(db, box)
+    jobs = build_jobs(settings, db)
     llm = LLMSettings.from_settings(settings)
     core = CoreServices(
         db=db,
@@ -209,6 +226,7 @@ async def build_app(
         catalog=catalog,
         credentials=credentials,
         clock=SYSTEM_CLOCK,
+        jobs=jobs,
         default_language=settings.default_language,
     )
     movies_http = assembly.http_factory(settings)
@@ -218,6 +236,8 @@ async def build_app(
         *(build(core) for build in extra_skills),
     ]
     for skill in skills:
+        for kind in skill.job_kinds:
+            jobs.register(kind)
         if skill.home is not None and (skill.home / "locales").is_dir():
             catalog.extend(skill.home / "locales")
         if skill.home is not None and (skill.home / "migrations").is_dir():
@@ -247,5 +267,6 @@ async def build_app(
         credentials=credentials,
         dispatcher=dispatcher,
         scheduler=scheduler,
+        jobs=jobs,
         closers=[movies_http],
     )

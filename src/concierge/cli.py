@@ -83,6 +83,15 @@ def serve() -> None:
 
 
 @app.command()
+def worker() -> None:
+    """Run background jobs and schedules only (no chat front-ends, no HTTP) until SIGTERM."""
+    from concierge.serve import run_worker
+
+    settings = _settings()
+    _run(lambda: run_worker(settings))
+
+
+@app.command()
 def doctor() -> None:
     """Print the effective configuration and check every configured dependency."""
     from concierge.doctor import render_doctor, run_doctor

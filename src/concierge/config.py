@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     access_mode: Literal["approval", "open"] = "approval"
     default_language: Literal["en", "ru"] = "en"
 
+    # --- background jobs ---
+    jobs_backend: Literal["auto", "embedded", "procrastinate"] = "auto"
+    jobs_concurrency: int = Field(default=4, ge=1, le=64)
+
     # --- language model ---
     llm_provider: Literal["auto", "offline", "anthropic", "openai", "openai-compatible"] = "auto"
     anthropic_api_key: SecretStr | None = None
@@ -102,6 +106,12 @@ class Settings(BaseSettings):
     @property
     def data_dir(self) -> Path:
         return self.concierge_data_dir
+
+    def effective_jobs_backend(self) -> str:
+        """``auto``: procrastinate when the database is Postgres, the embedded engine otherwise."""
+        if self.jobs_backend != "auto":
+            return self.jobs_backend
+        return "procrastinate" if self.effective_database_url().startswith("postgres") else "embedded"
 
     def effective_database_url(self) -> str:
         """The SQLAlchemy URL: configured, or a SQLite file in the data directory."""

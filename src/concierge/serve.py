@@ -65,6 +65,7 @@ async def run_server(
         for frontend in frontends:
             await frontend.start()
             started.append(frontend)
+        await app.jobs.start()
         await app.scheduler.start()
         log.info(
             "serving",
@@ -86,4 +87,26 @@ async def run_server(
         if not await app.dispatcher.drain(DRAIN_SECONDS):
             log.warning("drain_timeout", seconds=DRAIN_SECONDS)
         await app.close()
+        log.info("stopped")
+
+
+async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """`concierge worker`: jobs and schedules only, for deployments that separate them."""
+    stop = stop or asyncio.Event()
+    app = await build_app(settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await app.jobs.start()
+        await app.scheduler.start()
+        log.info("worker_running", backend=settings.effective_jobs_backend())
+        await stop.wait()
+        log.info("stopping", reason="signal")
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+        await app.close()  # hands running jobs back to the queue
         log.info("stopped")

@@ -27,5 +27,5 @@ class CoreServices:
     catalog: Catalog
     credentials: CredentialStore
     clock: Clock
+    jobs: Jobs
     default_language: str
-    jobs: Jobs | None = None

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from concierge.core.buttons import ButtonStore
     from concierge.core.i18n import Catalog
+    from concierge.core.jobs import JobKind
     from concierge.core.pending import PendingInputs
     from concierge.storage.repos import UserRecord
 
@@ -119,6 +120,7 @@ class Skill:
     tools: list[Tool[Context]] = field(default_factory=list)
     intents: list[Intent] = field(default_factory=list)
     jobs: list[PeriodicJob] = field(default_factory=list)
+    job_kinds: list[JobKind[Any]] = field(default_factory=list)  # registered with the engine
     routes: list[BaseRoute] = field(default_factory=list)
     deep_links: dict[str, DeepLinkHandler] = field(default_factory=dict)  # "m_" -> handler
     instructions: str = ""  # added to the agent's system prompt

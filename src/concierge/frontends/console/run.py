@@ -11,6 +11,7 @@ async def run_chat(settings: Settings) -> None:
     app = await build_app(settings)
     chat = ConsoleChat(app.dispatcher, settings.data_dir / "files")
     app.notifier.register(PLATFORM, chat.outbox)
+    await app.jobs.start()
     await app.scheduler.start()
     try:
         await chat.run()
