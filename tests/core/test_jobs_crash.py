@@ -72,6 +72,15 @@ class Workers:
             cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
 
+    async def ready(self, worker_id: str) -> None:
+        """Wait until the worker says it is claiming (its imports can take a while)."""
+        log = self.logs / f"{worker_id}.log"
+
+        async def says_ready() -> bool:
+            return b"ready" in log.read_bytes()
+
+        await _poll_until(f"{worker_id} to start", 60, says_ready)
+
     def kill(self, worker_id: str) -> None:
         proc = self.procs[worker_id]
         proc.send_signal(signal.SIGKILL)
@@ -128,10 +137,12 @@ async def test_a_killed_worker_loses_nothing_and_its_jobs_run_again(
     enqueuer = EmbeddedJobs(db)
     kind = effect_kind(db, "test")
     enqueuer.register(kind)
-    for n in range(JOBS):
-        await enqueuer.enqueue(kind, {"n": n, "seconds": 0.1})
     workers.start("A-1")
     workers.start("B-1")
+    await workers.ready("A-1")
+    await workers.ready("B-1")
+    for n in range(JOBS):
+        await enqueuer.enqueue(kind, {"n": n, "seconds": 0.1})
 
     async def mid_run() -> bool:
         done = await _scalar(db, select(func.count()).select_from(effects))
