@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
 import pydantic_ai.models
 import pytest
@@ -24,55 +23,15 @@ from pydantic_ai.messages import (
 )
 from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls, FunctionModel
 
-from concierge.core.agent import PydanticAgentRunner, RunModel
+from concierge.core.agent import PydanticAgentRunner
 from concierge.core.messages import Card
 from concierge.core.registry import Registry
 from concierge.core.skill import Context, Skill
 from concierge.storage.db import Database
 from tests.core.agent_helpers import World, metric
+from tests.fakes.agent import FakeModels, Script
 
 pydantic_ai.models.ALLOW_MODEL_REQUESTS = False
-
-
-@dataclass
-class Source:
-    """Hands the runner a test model, labelled like a provider model."""
-
-    model: FunctionModel
-    label: str = "test:fake"
-
-    async def for_user(self, ctx: Context) -> RunModel:
-        return RunModel(self.label, self.model)
-
-
-@dataclass
-class Script:
-    """A scripted model: records what it was sent; calls tools named in the prompt."""
-
-    seen: list[list[ModelMessage]] = field(default_factory=list)
-
-    async def stream(
-        self, messages: list[ModelMessage], info: AgentInfo
-    ) -> AsyncIterator[str | DeltaToolCalls]:
-        self.seen.append(list(messages))
-        last = messages[-1]
-        assert isinstance(last, ModelRequest)
-        returns = [p for p in last.parts if isinstance(p, ToolReturnPart)]
-        if returns:
-            yield "Done: "
-            yield ", ".join(f"{p.tool_name}={p.content}" for p in returns)
-            return
-        prompt = next(p.content for p in last.parts if isinstance(p, UserPromptPart))
-        assert isinstance(prompt, str)
-        if prompt.startswith("call "):
-            names = prompt.removeprefix("call ").split()
-            yield {
-                i: DeltaToolCall(name=n, json_args="{}", tool_call_id=f"c{i}")
-                for i, n in enumerate(names)
-            }
-            return
-        yield "Hel"
-        yield "lo"
 
 
 def tools_skill(*tools: Tool[Context]) -> Registry:
@@ -83,7 +42,7 @@ def make_runner(
     world: World, model: FunctionModel, registry: Registry | None = None, **kw: int
 ) -> PydanticAgentRunner:
     return PydanticAgentRunner(
-        models=Source(model),
+        models=FakeModels(model),
         registry=registry or tools_skill(),
         history=world.history,
         metrics=world.metrics,

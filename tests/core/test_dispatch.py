@@ -6,7 +6,8 @@ import asyncio
 from pathlib import Path
 
 from concierge.core.access import Role
-from tests.support.app import Person, RecordingAgent, running_app
+from tests.fakes.agent import FakeAgent
+from tests.support.app import Person, running_app
 from tests.support.outbox import RecordingOutbox
 
 REFUSAL = "Sorry, this is a private bot"
@@ -16,7 +17,7 @@ async def test_stranger_reaches_neither_agent_nor_any_command_until_approved(
     tmp_path: Path,
 ) -> None:
     async with running_app(tmp_path) as app:
-        agent = RecordingAgent()
+        agent = FakeAgent()
         app.dispatcher.agent = agent
         owner_inbox = RecordingOutbox()
         app.notifier.register("telegram", owner_inbox)
@@ -51,7 +52,7 @@ async def test_stranger_reaches_neither_agent_nor_any_command_until_approved(
 
 async def test_blocked_user_stays_out(tmp_path: Path) -> None:
     async with running_app(tmp_path) as app:
-        agent = RecordingAgent()
+        agent = FakeAgent()
         app.dispatcher.agent = agent
         owner_inbox = RecordingOutbox()
         app.notifier.register("telegram", owner_inbox)
@@ -84,7 +85,7 @@ async def test_the_owner_cannot_be_blocked_by_a_button(tmp_path: Path) -> None:
 
 async def test_open_mode_lets_everyone_in(tmp_path: Path) -> None:
     async with running_app(tmp_path, access_mode="open") as app:
-        agent = RecordingAgent()
+        agent = FakeAgent()
         app.dispatcher.agent = agent
         await Person(app, 77).say("hello")
         assert agent.seen == [("telegram:77", "hello")]
@@ -117,7 +118,7 @@ async def test_buttons_work_after_a_restart(tmp_path: Path) -> None:
 
 async def test_duplicate_delivery_is_processed_once(tmp_path: Path) -> None:
     async with running_app(tmp_path, access_mode="open") as app:
-        agent = RecordingAgent()
+        agent = FakeAgent()
         app.dispatcher.agent = agent
         person = Person(app, 5)
         await asyncio.gather(person.say("hi", update_id="9001"), person.say("hi", update_id="9001"))
@@ -127,7 +128,7 @@ async def test_duplicate_delivery_is_processed_once(tmp_path: Path) -> None:
 
 async def test_one_users_messages_run_in_order_while_users_run_concurrently(tmp_path: Path) -> None:
     async with running_app(tmp_path, access_mode="open") as app:
-        agent = RecordingAgent(delay=0.05)
+        agent = FakeAgent(pause=0.05)
         app.dispatcher.agent = agent
         alice, bob = Person(app, 1), Person(app, 2)
         await asyncio.gather(
@@ -162,11 +163,11 @@ async def test_language_follows_platform_unless_chosen(tmp_path: Path) -> None:
 
 async def test_cancel_stops_a_running_request(tmp_path: Path) -> None:
     async with running_app(tmp_path, access_mode="open") as app:
-        agent = RecordingAgent(delay=30)
+        agent = FakeAgent(gate=asyncio.Event())  # never released: only /cancel ends it
         app.dispatcher.agent = agent
         person = Person(app, 4)
         slow = asyncio.create_task(person.say("long question"))
-        await asyncio.sleep(0.05)
+        await asyncio.wait_for(agent.started.wait(), timeout=5)
         await asyncio.wait_for(person.say("/cancel"), timeout=5)
         await asyncio.wait_for(slow, timeout=5)
         assert person.outbox.texts() == ["Cancelled."]
@@ -189,11 +190,14 @@ async def test_a_failing_handler_is_explained_not_raised(tmp_path: Path) -> None
 
 async def test_shutdown_drain_waits_for_in_flight_replies(tmp_path: Path) -> None:
     async with running_app(tmp_path, access_mode="open") as app:
-        app.dispatcher.agent = RecordingAgent(delay=0.3)
+        answer = asyncio.Event()
+        agent = FakeAgent(gate=answer)
+        app.dispatcher.agent = agent
         person = Person(app, 8)
         in_flight = asyncio.create_task(person.say("still answering"))
-        await asyncio.sleep(0.05)
+        await asyncio.wait_for(agent.started.wait(), timeout=5)
         assert await app.dispatcher.drain(0.01) is False
+        answer.set()  # the answer comes while shutdown waits for it
         assert await app.dispatcher.drain(5) is True
         assert in_flight.done() and person.outbox.texts() == ["agent: still answering"]
 
@@ -202,7 +206,7 @@ async def test_a_flooding_user_is_told_to_wait_and_cannot_starve_others(tmp_path
     from concierge.core.dispatch import MAX_QUEUED_PER_USER
 
     async with running_app(tmp_path, access_mode="open") as app:
-        agent = RecordingAgent(delay=0.02)
+        agent = FakeAgent(pause=0.02)
         app.dispatcher.agent = agent
         flooder, other = Person(app, 1), Person(app, 2)
         flood = [flooder.say(f"m{i}") for i in range(MAX_QUEUED_PER_USER + 10)]
@@ -218,7 +222,7 @@ async def test_a_huge_message_is_refused_clearly_without_reaching_the_agent(tmp_
     from concierge.core.dispatch import MAX_TEXT_CHARS
 
     async with running_app(tmp_path, access_mode="open") as app:
-        agent = RecordingAgent()
+        agent = FakeAgent()
         app.dispatcher.agent = agent
         person = Person(app, 9, lang="ru")
         await person.say("я" * (MAX_TEXT_CHARS + 1))

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from concierge.bootstrap import App, build_app
 from concierge.config import Settings
 from concierge.core.messages import ChatRef, Inbound, UserRef
-from concierge.core.skill import Context
 from tests.support.outbox import RecordingOutbox
 
 
@@ -27,20 +24,6 @@ def test_settings(tmp_path: Path, **overrides: Any) -> Settings:
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
-
-
-@dataclass
-class RecordingAgent:
-    """Stands in for the language model: records what reached it."""
-
-    seen: list[tuple[str, str]] = field(default_factory=list)
-    delay: float = 0.0
-
-    async def run(self, ctx: Context, text: str) -> None:
-        self.seen.append((ctx.user.key, text))
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        await ctx.reply(f"agent: {text}")
 
 
 @asynccontextmanager

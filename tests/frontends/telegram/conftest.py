@@ -7,7 +7,6 @@ offline model or a scripted streaming agent.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -30,28 +29,14 @@ from concierge.frontends.telegram.app import TelegramFrontend
 from concierge.frontends.telegram.ratelimit import RateLimits
 from concierge.storage.db import Database
 from concierge.storage.repos import UserRepo
+from tests.fakes.agent import FakeAgent
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 
 LONG_BODY = "Paul Atreides unites with the Fremen. " * 60
 OWNER = 1001
 STRANGER = 2002
+ScriptedAgent = FakeAgent  # these tests give it parts to stream with pauses
 FAST = RateLimits(overall_per_second=0, group_messages=0, chat_per_second=0, backoff_seconds=0.01)
-
-
-class ScriptedAgent:
-    """Streams fixed parts with pauses, like a model generating an answer."""
-
-    def __init__(self, parts: list[str], pause: float = 0.03) -> None:
-        self.parts = parts
-        self.pause = pause
-
-    async def run(self, ctx: Context, text: str) -> None:
-        await ctx.outbox.typing()
-        stream = ctx.outbox.stream()
-        for part in self.parts:
-            await asyncio.sleep(self.pause)
-            await stream.delta(part)
-        await stream.finish("".join(self.parts))
 
 
 def probe_skill() -> Skill:

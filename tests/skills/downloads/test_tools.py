@@ -4,20 +4,15 @@ model that tries to act on someone else's download."""
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import pytest
-from pydantic_ai.messages import ModelMessage, ModelRequest, ToolReturnPart
-from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls, FunctionModel
 from sqlalchemy import select
 
 from concierge.bootstrap import App
-from concierge.core.agent import PydanticAgentRunner, RunModel
-from concierge.core.skill import Context
+from concierge.core.agent import PydanticAgentRunner
 from concierge.skills.downloads.models import DownloadRow
 from daemons import random_magnet
+from tests.fakes.agent import FakeModels, Script
 from tests.skills.downloads.support import torrent_card_button
 from tests.support.app import Person
 
@@ -81,36 +76,14 @@ async def test_no_tool_takes_a_user_from_the_model(app: App) -> None:
         assert not {p for p in params if "user" in p or "chat" in p or "owner" in p}, tool.name
 
 
-@dataclass
-class Scripted:
-    """A model that calls one tool with fixed arguments, then repeats what the tool said."""
-
-    tool: str
-    args: dict[str, object]
-
-    async def for_user(self, ctx: Context) -> RunModel:
-        return RunModel("test:scripted", FunctionModel(stream_function=self.stream))
-
-    async def stream(
-        self, messages: list[ModelMessage], info: AgentInfo
-    ) -> AsyncIterator[str | DeltaToolCalls]:
-        last = messages[-1]
-        if isinstance(last, ModelRequest):
-            returned = [p for p in last.parts if isinstance(p, ToolReturnPart)]
-            if returned:
-                yield f"tool said: {returned[0].content}"
-                return
-        yield {0: DeltaToolCall(name=self.tool, json_args=json.dumps(self.args), tool_call_id="1")}
-
-
 async def test_a_model_cannot_remove_another_users_download(app: App) -> None:
     owner, _ = await owner_with_a_download(app)
     async with app.db.session() as s:
         owners_download = await s.scalar(select(DownloadRow.id))
     runner = app.dispatcher.agent
     assert isinstance(runner, PydanticAgentRunner)
-    runner.models = Scripted(
-        "control_download", {"download_id": owners_download, "action": "remove"}
+    runner.models = FakeModels.scripted(
+        Script({"control_download": {"download_id": owners_download, "action": "remove"}})
     )
     intruder = Person(app, 66)
     await intruder.say("/start")
@@ -130,13 +103,15 @@ async def test_a_model_pauses_the_users_own_download(app: App) -> None:
         download_id = await s.scalar(select(DownloadRow.id))
     runner = app.dispatcher.agent
     assert isinstance(runner, PydanticAgentRunner)
-    runner.models = Scripted("control_download", {"download_id": download_id, "action": "pause"})
+    runner.models = FakeModels.scripted(
+        Script({"control_download": {"download_id": download_id, "action": "pause"}})
+    )
 
     await owner.say("pause it")
 
     assert owner.outbox.texts() == [
         "Paused: Agent.Listed.2021.1080p",
-        "tool said: Paused: Agent.Listed.2021.1080p",
+        "Done: control_download=Paused: Agent.Listed.2021.1080p",
     ]
     for _ in range(30):  # the daemon applies the stop on its next tick
         owner.outbox.clear()
