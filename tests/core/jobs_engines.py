@@ -37,7 +37,9 @@ class JobsHarness:
 
     jobs: Jobs
     clock: FakeClock
-    on_advance: Callable[[], Awaitable[None]] | None = None  # make moved time visible
+    # after the clock moved by the given seconds: make the engine see it (the embedded
+    # engine is woken; an engine on its own clock may shift its rows' times instead)
+    on_advance: Callable[[float], Awaitable[None]] | None = None
     started: bool = False
 
     async def start(self) -> None:
@@ -49,7 +51,7 @@ class JobsHarness:
         """Let ``seconds`` pass for the engine (the injected clock; no real waiting)."""
         self.clock.advance(seconds)
         if self.on_advance is not None:
-            await self.on_advance()
+            await self.on_advance(seconds)
 
     async def wait_for(
         self,
@@ -120,7 +122,7 @@ async def embedded(req: EngineRequest, db: Database) -> AsyncIterator[JobsHarnes
     for kind in req.kinds:
         engine.register(kind)
 
-    async def wake() -> None:
+    async def wake(seconds: float) -> None:
         engine.wake()
 
     harness = JobsHarness(jobs=engine, clock=req.clock, on_advance=wake)
