@@ -156,8 +156,11 @@ async def retry_later(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def hand_back(session: AsyncSession, job_ids: Iterable[int], worker: str) -> None:
-    """Shutdown: the interrupted attempt does not count; another start resumes the job."""
+async def hand_back(
+    session: AsyncSession, job_ids: Iterable[int], worker: str, now: datetime
+) -> None:
+    """Shutdown: the interrupted attempt does not count; another start resumes the job
+    (unless a cancel was asked meanwhile: then it ends cancelled)."""
     ids = list(job_ids)
     if not ids:
         return
@@ -166,6 +169,7 @@ async def hand_back(session: AsyncSession, job_ids: Iterable[int], worker: str) 
         .where(JobRow.id.in_(ids), JobRow.worker == worker, JobRow.state == RUNNING)
         .values(
             state=case((JobRow.cancel_requested, JobState.CANCELLED.value), else_=QUEUED),
+            finished_at=case((JobRow.cancel_requested, now), else_=None),
             attempts=JobRow.attempts - 1,
             worker=None,
             heartbeat_at=None,

@@ -246,7 +246,7 @@ class JobRunner:
         try:
             async with self.db.session() as s:
                 if run.stop_reason == "shutdown":
-                    await job_rows.hand_back(s, [run.job_id], self.worker_id)
+                    await job_rows.hand_back(s, [run.job_id], self.worker_id, now)
                 elif run.stop_reason == "cancel":
                     await job_rows.finish(s, run.job_id, self.worker_id, JobState.CANCELLED, now)
                 elif run.stop_reason == "lost":
