@@ -275,7 +275,7 @@ async def test_cancelled_run_stops_typing_and_saves_nothing(sqlite_db: Database)
 
     async def slow(messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[str]:
         started.set()
-        await asyncio.sleep(30)
+        await asyncio.Event().wait()  # a model that never answers: only cancelling ends it
         yield "never"
 
     runner = make_runner(world, FunctionModel(stream_function=slow))

