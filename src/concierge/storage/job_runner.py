@@ -10,13 +10,11 @@ from __future__ import annotations
 import asyncio
 import random
 from contextlib import suppress
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 import structlog
 from pydantic import ValidationError
-from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,71 +22,9 @@ from concierge.core.clock import Clock
 from concierge.core.jobs import JobCancelled, JobKind, JobState, PermanentJobError
 from concierge.storage import job_rows
 from concierge.storage.db import Database
-from concierge.storage.models import JobRow
+from concierge.storage.job_context import JobRunContext, Running, StopReason, describe
 
 log = structlog.get_logger(__name__)
-
-StopReason = Literal["cancel", "shutdown", "lost"]
-ERROR_LIMIT = 2000  # characters of a failure kept on the row
-
-
-def describe(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return text if len(text) <= ERROR_LIMIT else text[: ERROR_LIMIT - 1] + "…"
-
-
-@dataclass(slots=True)
-class Running:
-    """A job this process runs; ``stop_reason`` says why its task was (or will be) stopped."""
-
-    job_id: int
-    kind: JobKind[Any]
-    attempt: int
-    task: asyncio.Task[None] | None = None
-    stop_reason: StopReason | None = None
-    settling: bool = False  # the outcome is being written: no more interruptions
-
-
-class _Context:
-    """The ``JobContext`` a handler gets: progress on the row, cancel from any process."""
-
-    def __init__(self, runner: JobRunner, run: Running) -> None:
-        self._runner = runner
-        self._run = run
-
-    @property
-    def job_id(self) -> int:
-        return self._run.job_id
-
-    @property
-    def attempt(self) -> int:
-        return self._run.attempt
-
-    async def progress(self, fraction: float | None = None, note: str | None = None) -> None:
-        values: dict[str, Any] = {}
-        if fraction is not None:
-            values["progress"] = min(max(fraction, 0.0), 1.0)
-        if note is not None:
-            values["note"] = note[:300]
-        if values:
-            async with self._runner.db.session() as s:
-                await s.execute(
-                    update(JobRow)
-                    .where(JobRow.id == self.job_id, JobRow.worker == self._runner.worker_id)
-                    .values(**values)
-                )
-        await self.check_cancelled()
-
-    async def cancel_requested(self) -> bool:
-        if self._run.stop_reason == "cancel":
-            return True
-        async with self._runner.db.session() as s:
-            flag = await s.scalar(select(JobRow.cancel_requested).where(JobRow.id == self.job_id))
-        return bool(flag)
-
-    async def check_cancelled(self) -> None:
-        if await self.cancel_requested():
-            raise JobCancelled(f"job {self.job_id} was cancelled")
 
 
 class JobRunner:
@@ -221,7 +157,7 @@ class JobRunner:
             try:
                 payload = kind.parse(raw)
                 async with budget:
-                    await kind.handler(_Context(self, run), payload)
+                    await kind.handler(JobRunContext(self.db, self.worker_id, run), payload)
             except asyncio.CancelledError:
                 if run.stop_reason is None:
                     raise  # not ours (the loop is closing): the row goes stale and is recovered

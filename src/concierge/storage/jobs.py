@@ -34,7 +34,8 @@ from concierge.core.jobs import (
 )
 from concierge.storage import job_rows
 from concierge.storage.db import Database
-from concierge.storage.job_runner import JobRunner, Running
+from concierge.storage.job_context import Running
+from concierge.storage.job_runner import JobRunner
 from concierge.storage.models import JobRow
 
 log = structlog.get_logger(__name__)
