@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from concierge.core.i18n import Catalog
-from concierge.core.units import format_size, parse_size
+from concierge.core.units import format_size, parse_count, parse_size
 
 KB, MB, GB, TB = 1024, 1024**2, 1024**3, 1024**4
 CATALOG = Catalog.load()
@@ -55,3 +55,11 @@ def test_a_written_size_reads_back_close_to_itself() -> None:
         for lang in ("en", "ru"):
             back = parse_size(format_size(count, lang=lang, catalog=CATALOG))
             assert abs(back - count) / count < 0.05
+
+
+@pytest.mark.parametrize(
+    ("value", "count"),
+    [("12", 12), (12, 12), (" 7 ", 7), ("N/A", 0), ("-1", 0), (None, 0), ("1_000", 0), ("٣", 0)],
+)
+def test_tracker_counts_read_as_whole_numbers_or_zero(value: object, count: int) -> None:
+    assert parse_count(value) == count

@@ -11,6 +11,7 @@ import structlog
 from concierge.adapters.errors import BadResponse
 from concierge.adapters.http import HttpFactory
 from concierge.core.torrents import build_magnet, normalize_hash
+from concierge.core.units import parse_count
 from concierge.skills.movies.domain import TorrentQuery, TorrentResult
 
 log = structlog.get_logger(__name__)
@@ -33,13 +34,6 @@ def _category(code: object) -> str | None:
     if not (text.isdigit() and len(text) == 3 and text[0] in SECTIONS):
         return None
     return f"{SECTIONS[text[0]]} ({text})"
-
-
-def _int(value: object) -> int:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return 0
 
 
 class ApibaySource:
@@ -74,9 +68,9 @@ class ApibaySource:
                     source=self.name,
                     tracker="PirateBay",
                     name=name,
-                    size=_int(item.get("size")),
-                    seeders=_int(item.get("seeders")),
-                    leechers=_int(item.get("leechers")),
+                    size=parse_count(item.get("size")),
+                    seeders=parse_count(item.get("seeders")),
+                    leechers=parse_count(item.get("leechers")),
                     info_hash=info_hash,
                     magnet=build_magnet(info_hash, name),
                     ref=str(item.get("id")),

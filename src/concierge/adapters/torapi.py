@@ -16,7 +16,7 @@ import structlog
 from concierge.adapters.errors import BadResponse, NotFound
 from concierge.adapters.http import HttpFactory
 from concierge.core.torrents import build_magnet, hash_from_magnet, normalize_hash
-from concierge.core.units import parse_size
+from concierge.core.units import parse_count, parse_size
 from concierge.skills.movies.domain import TorrentQuery, TorrentResult
 
 log = structlog.get_logger(__name__)
@@ -29,13 +29,6 @@ PROVIDERS = {
     "RuTor": "rutor",
     "NoNameClub": "nonameclub",
 }
-
-
-def _int(value: object) -> int:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return 0
 
 
 class TorApiSource:
@@ -77,8 +70,8 @@ class TorApiSource:
             tracker=tracker,
             name=str(item["Name"]),
             size=parse_size(str(item.get("Size") or "")),
-            seeders=_int(item.get("Seeds", item.get("Seed"))),
-            leechers=_int(item.get("Peers", item.get("Peer"))),
+            seeders=parse_count(item.get("Seeds", item.get("Seed"))),
+            leechers=parse_count(item.get("Peers", item.get("Peer"))),
             info_hash=info_hash,
             magnet=magnet or (build_magnet(info_hash, str(item["Name"])) if info_hash else None),
             torrent_url=item.get("Torrent") if isinstance(item.get("Torrent"), str) else None,

@@ -21,6 +21,7 @@ from concierge.core.torrents import (
     looks_like_torrent,
     normalize_hash,
 )
+from concierge.core.units import parse_count
 from concierge.skills.movies.domain import TorrentQuery, TorrentResult
 
 log = structlog.get_logger(__name__)
@@ -86,12 +87,6 @@ def _modes(root: ET.Element) -> Caps:
     return Caps(
         search=mode("search") or frozenset({"q"}), movie=mode("movie-search"), tv=mode("tv-search")
     )
-
-
-def _count(value: str | None) -> int:
-    """A non-negative count from an indexer attribute; 0 when it is not one (trackers vary)."""
-    value = (value or "").strip()
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 20 else 0
 
 
 def _category(item: ET.Element, attrs: list[tuple[str, str]]) -> str | None:
@@ -208,15 +203,15 @@ class TorznabSource:
         indexer = item.find("jackettindexer")
         if indexer is None:
             indexer = item.find("prowlarrindexer")
-        seeders = _count(attrs.get("seeders"))
-        peers = _count(attrs.get("peers"))
+        seeders = parse_count(attrs.get("seeders"))
+        peers = parse_count(attrs.get("peers"))
         return TorrentResult(
             source=self.name,
             tracker=(indexer.text or "").strip()
             if indexer is not None and indexer.text
             else self.label,
             name=title,
-            size=_count(size_text),
+            size=parse_count(size_text),
             seeders=seeders,
             leechers=max(peers - seeders, 0),
             info_hash=info_hash,

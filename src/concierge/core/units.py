@@ -47,6 +47,15 @@ def parse_size(text: str | None) -> int:
     return int(number * _FACTORS[match.group(2).lower()])
 
 
+def parse_count(value: object) -> int:
+    """A tracker's seeders, size in bytes or id: a non-negative whole number, else 0.
+
+    Trackers vary ("12", 12, " 7 ", "N/A", "-1"); only plain digits count.
+    """
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 20 else 0
+
+
 def size_parts(count: float) -> tuple[float, str]:
     """``(value, unit)`` with the largest unit (of ``UNITS``) that keeps the value under 1024."""
     value = float(count)
