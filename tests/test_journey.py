@@ -27,6 +27,7 @@ from concierge.bootstrap import App, build_app
 from concierge.config import Settings
 from concierge.core.messages import Card, unescape_literal
 from concierge.skills.downloads.ports import TorrentNotFound, TorrentStatus
+from concierge.storage.jobs import EmbeddedJobs
 from daemons import RunningDaemon, make_client, make_payload
 from tests.skills.downloads.support import client_url
 from tests.skills.movies.harness import movies_settings
@@ -40,6 +41,13 @@ pytestmark = pytest.mark.daemons
 OWNER = 1  # telegram:1, the operator: may use the operator's client (TORRENT_CLIENT_URL)
 APIKEY = "jackett-key"
 MONITOR = "downloads.monitor"
+
+
+async def monitor_pass(app: App) -> None:
+    """One tick of the monitor's schedule, and every job it leads to (poll, notices)."""
+    await app.scheduler.run_once(MONITOR)
+    assert isinstance(app.jobs, EmbeddedJobs)
+    await app.jobs.run_until_idle()
 
 
 def private_torrent(payload: Path) -> tuple[bytes, str]:
@@ -184,7 +192,7 @@ async def test_search_send_complete_and_one_notice_across_restarts(
                     f"📥 Added to your client: {name}.mkv\n"
                     "I'll tell you when it's done. /downloads shows the progress."
                 ]
-                await app.scheduler.run_once(MONITOR)
+                await monitor_pass(app)
                 assert notices.sent == []  # nothing to tell yet
             finally:
                 await app.close()
@@ -192,15 +200,15 @@ async def test_search_send_complete_and_one_notice_across_restarts(
             # 2. Restart before completion; the monitor still waits.
             app, notices = await started(settings)
             try:
-                await app.scheduler.run_once(MONITOR)
+                await monitor_pass(app)
                 assert notices.sent == []
                 # The last pieces "arrive": the payload lands where the daemon saves it.
                 shutil.copy(payload, transmission_daemon.download_dir / payload.name)
                 await rpc(transmission_daemon, "torrent-verify", {"ids": [info_hash]})
                 status = await wait_complete(transmission_daemon, info_hash)
                 assert status.complete, status
-                await app.scheduler.run_once(MONITOR)
-                await app.scheduler.run_once(MONITOR)
+                await monitor_pass(app)
+                await monitor_pass(app)
                 assert notices.texts() == [f"✅ Downloaded and ready to watch: {name}.mkv"]
             finally:
                 await app.close()
@@ -208,7 +216,7 @@ async def test_search_send_complete_and_one_notice_across_restarts(
             # 3. Another restart: the notice was delivered once and is not repeated.
             app, notices = await started(settings)
             try:
-                await app.scheduler.run_once(MONITOR)
+                await monitor_pass(app)
                 assert notices.sent == []
             finally:
                 await app.close()

@@ -38,6 +38,7 @@ from concierge.storage.db import Database
 from concierge.storage.jobs import EmbeddedJobs
 from concierge.storage.repos import HistoryRepo, UpdateLog, UserRepo
 from concierge.storage.secrets import SecretBox, load_keys
+from concierge.storage.sent_notices import SentNotices
 
 log = structlog.get_logger(__name__)
 
@@ -218,6 +219,7 @@ async def build_app(
     notifier = Notifier(users)
     credentials = CredentialStore(db, box)
     jobs = build_jobs(settings, db)
+    notifier.use_jobs(jobs, SentNotices(db))  # bot-initiated messages are retried and paced
     llm = LLMSettings.from_settings(settings)
     core = CoreServices(
         db=db,

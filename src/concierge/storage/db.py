@@ -39,7 +39,8 @@ def _alembic_config(extra_locations: Sequence[Path] = ()) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     skills = sorted(p for p in SKILLS_DIR.glob("*/migrations") if p.is_dir())
-    locations = [MIGRATIONS_DIR / "versions", *skills, *extra_locations]
+    found = [MIGRATIONS_DIR / "versions", *skills, *extra_locations]
+    locations = list(dict.fromkeys(p.resolve() for p in found))
     cfg.set_main_option("path_separator", "os")
     cfg.set_main_option("version_locations", os.pathsep.join(str(p) for p in locations))
     return cfg

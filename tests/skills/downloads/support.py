@@ -18,8 +18,11 @@ from concierge.skills.downloads.render import SEND_ACTION, send_payload
 from concierge.skills.downloads.service import ClientPolicy, DownloadService
 from concierge.storage.credentials import CredentialStore
 from concierge.storage.db import Database
+from concierge.storage.jobs import EmbeddedJobs
 from concierge.storage.repos import UserRecord, UserRepo
+from concierge.storage.sent_notices import SentNotices
 from daemons import RunningDaemon
+from tests.fakes.clock import FakeClock
 from tests.support.app import Person
 
 
@@ -58,6 +61,17 @@ class Downloads:
     inbox: Inbox
     notifier: Notifier
     catalog: Catalog
+    jobs: EmbeddedJobs
+    clock: FakeClock
+
+    async def send_owed(self) -> list[str]:
+        """Queue what the monitor owes and run the notice jobs; what went out, in order."""
+        before = {k: len(v) for k, v in self.inbox.received.items()}
+        await self.monitor.deliver()
+        await self.jobs.run_until_idle()
+        return [
+            text for k, texts in self.inbox.received.items() for text in texts[before.get(k, 0) :]
+        ]
 
     async def user(self, platform_id: int, role: Role = Role.USER) -> UserRecord:
         record = await self.users.upsert(UserRef("telegram", platform_id, f"u{platform_id}"), role)
@@ -74,17 +88,22 @@ def build(
     users = UserRepo(db)
     notifier = Notifier(users)
     notifier.register("telegram", inbox)
+    clock = FakeClock()
+    jobs = EmbeddedJobs(db, clock=clock)
+    notifier.use_jobs(jobs, SentNotices(db))
     catalog = Catalog.load()
     service = DownloadService(
         db=db, credentials=credentials, factory=default_factory, policy=policy
     )
     monitor = CompletionMonitor(
         db=db, service=service, users=users, notifier=notifier, catalog=catalog,
-        default_language="en",
+        default_language="en", jobs=jobs,
     )  # fmt: skip
+    jobs.register(monitor.job_kind())
     return Downloads(
-        db, users, credentials, service, monitor, LibraryIndex(db), inbox, notifier, catalog
-    )
+        db, users, credentials, service, monitor, LibraryIndex(db), inbox, notifier, catalog,
+        jobs, clock,
+    )  # fmt: skip
 
 
 def client_config(daemon: RunningDaemon) -> ClientConfig:

@@ -18,6 +18,7 @@ from structlog.testing import capture_logs
 from concierge.bootstrap import App
 from concierge.skills.downloads.models import DownloadRow
 from concierge.skills.downloads.service import CREDENTIAL_NAME, GLOBAL
+from concierge.storage.jobs import EmbeddedJobs
 from daemons import random_magnet
 from tests.skills.downloads.support import torrent_card_button
 from tests.support.app import Person, running_app
@@ -89,7 +90,9 @@ async def test_send_and_downloads_do_not_echo_the_error_body(
         assert listed.startswith("I couldn't ask your torrent client (")
         assert "Error.Body.2024" in listed  # what it last knew is still shown
         skill = next(s for s in app.registry.skills if s.name == "downloads")
-        await skill.jobs[0].run()  # the monitor's poll fails too, and logs it
+        await skill.jobs[0].run()  # the monitor's poll (a job) fails too, and logs it
+        assert isinstance(app.jobs, EmbeddedJobs)
+        await app.jobs.run_until_idle()
     assert len(srv.hits) > 0
     assert SECRET not in sent + listed
     assert "download_poll_failed" in logs.text()

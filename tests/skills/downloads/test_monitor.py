@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
 from concierge.core.access import Role
-from concierge.skills.downloads.models import DownloadNoticeRow, DownloadRow
+from concierge.core.jobs import JobState
+from concierge.skills.downloads.models import DownloadRow
 from concierge.skills.downloads.service import ClientPolicy
 from daemons import RunningDaemon, make_client, make_payload, make_torrent, random_magnet
 from tests.skills.downloads.support import Downloads, client_config
@@ -44,10 +46,11 @@ async def test_completion_is_announced_once_even_across_a_restart(
     try:
         restarted = d.rebuilt()  # the bot restarts between adding and completing
         await wait_finished(restarted)
-        await restarted.monitor.deliver()
+        await restarted.send_owed()
         again = restarted.rebuilt()
-        await again.monitor.run()
-        await again.monitor.run()
+        for _ in range(2):
+            await again.monitor.run()
+            await again.jobs.run_until_idle()
     finally:
         client = make_client(torrent_daemon)
         await client.remove(added.info_hash)
@@ -66,16 +69,17 @@ async def test_undelivered_notice_is_kept_logged_and_retried(
     await wait_finished(d)
 
     d.inbox.failing = "Telegram is down"
-    assert await d.monitor.deliver() == 0
-    async with d.db.session() as s:
-        notice = await s.scalar(select(DownloadNoticeRow))
-        assert notice is not None
-        assert (notice.sent_at, notice.attempts, notice.last_error) == (None, 1, "Telegram is down")
-        notice.claimed_until = None  # the back-off has passed
+    assert await d.send_owed() == []
+    [job] = await d.jobs.list(kind="notify.send")
+    assert (job.state, job.attempts) == (JobState.QUEUED, 1)
+    assert job.error is not None and "Telegram is down" in job.error
 
     d.inbox.failing = None
-    assert await d.monitor.deliver() == 1
-    assert await d.monitor.deliver() == 0
+    assert await d.send_owed() == []  # the back-off has not passed yet
+    d.clock.advance(timedelta(hours=2))
+    assert await d.send_owed() == [f"✅ Downloaded and ready to watch: {payload.name}"]
+    d.clock.advance(timedelta(hours=2))
+    assert await d.send_owed() == []
     assert d.inbox.received[1] == [f"✅ Downloaded and ready to watch: {payload.name}"]
 
 
@@ -87,6 +91,7 @@ async def test_in_progress_downloads_are_not_announced(
     magnet, info_hash = random_magnet("Nobody.Seeds.This")
     await d.service.send(owner, "telegram:1", magnet=magnet)
     await d.monitor.run()
+    await d.jobs.run_until_idle()
     assert d.inbox.received == {}
     async with d.db.session() as s:
         row = await s.scalar(select(DownloadRow).where(DownloadRow.info_hash == info_hash))
@@ -103,7 +108,7 @@ async def test_seedbox_completion_waits_for_the_nas(
     payload = fresh_payload(transmission_daemon, "On.The.Seedbox.2019")
     await d.service.send(owner, "telegram:1", torrent=make_torrent(payload))
     await wait_finished(d)
-    await d.monitor.deliver()
+    await d.send_owed()
     assert d.inbox.received[1] == [
         f"⬇️ Finished on your seedbox: {payload.name}\nI'll tell you when it's on your NAS."
     ]

@@ -66,6 +66,7 @@ async def test_a_pass_copies_files_sorts_them_and_tells_the_user(
         library / "Movies/The Matrix (1999)" / film.name / f"{film.name}.mkv"
     ).read_bytes() == b"film" * 100
     assert (library / "Series/Dark/Season 01/Dark.S01E02.1080p.WEB.h264.mkv").exists()
+    await downloads.jobs.run_until_idle()
     assert downloads.inbox.received == {
         5: [f"✅ On your NAS and ready to watch: {film.name}"],
         6: ["✅ On your NAS and ready to watch: Dark.S01E02.1080p.WEB.h264.mkv"],

@@ -88,6 +88,7 @@ async def test_complete_by_hash_tells_the_right_user_ready_to_watch(
         "/api/sync/complete", headers=AUTH, json={"info_hash": HASH_A.upper()}
     )
     assert response.status_code == 200 and response.json() == {"matched": 1}
+    await downloads.jobs.run_until_idle()
     assert downloads.inbox.received == {
         5: ["✅ On your NAS and ready to watch: Some.Film.2020.1080p"]
     }
@@ -106,6 +107,7 @@ async def test_complete_falls_back_to_the_normalized_name(
         "/sync/complete", headers=AUTH, json={"info_hash": "c" * 40, "name": "other show s01e01"}
     )
     assert response.json() == {"matched": 1}
+    await downloads.jobs.run_until_idle()
     assert downloads.inbox.received == {6: ["✅ On your NAS and ready to watch: Other.Show.S01E01"]}
 
 

@@ -54,6 +54,7 @@ def build(deps: DownloadsDeps) -> Skill:
         notifier=core.notifier,
         catalog=core.catalog,
         default_language=core.default_language,
+        jobs=core.jobs,
     )
     sync = SyncAPI(db=core.db, api_key=deps.sync_api_key, monitor=monitor, library=library)
     handlers = DownloadCommands(service, library)
@@ -81,7 +82,8 @@ def build(deps: DownloadsDeps) -> Skill:
         },
         tools=download_tools(handlers),
         intents=download_intents(),
-        jobs=[PeriodicJob("downloads.monitor", deps.poll_seconds, monitor.run)],
+        jobs=[PeriodicJob("downloads.monitor", deps.poll_seconds, monitor.tick)],
+        job_kinds=[monitor.job_kind()],
         routes=sync.routes(),
         instructions=INSTRUCTIONS,
         home=Path(__file__).parent,

@@ -39,7 +39,7 @@ class DownloadRow(Base):
 
 
 class DownloadNoticeRow(Base):
-    """A message owed to a user; sent_at is set once it went out (exactly once)."""
+    """A message owed to a user; ``queued_at`` is set once its ``notify.send`` job exists."""
 
     __tablename__ = "download_notices"
     __table_args__ = (UniqueConstraint("download_id", "kind", name="uq_download_notices_kind"),)
@@ -48,10 +48,7 @@ class DownloadNoticeRow(Base):
     download_id: Mapped[int] = mapped_column(ForeignKey("downloads.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))  # "complete" | "ready"
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    claimed_until: Mapped[datetime | None] = mapped_column(default=None)
-    sent_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(String(300), default=None)
+    queued_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
 
 
 class LibraryItemRow(Base):

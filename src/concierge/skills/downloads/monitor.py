@@ -1,21 +1,24 @@
-"""Completion monitor: polls clients, records finished downloads, delivers notices once.
+"""Completion monitor: a job that polls clients, records finished downloads, owes notices.
 
-A finished download and its notice are written in one transaction, and a notice is
-marked sent only after the front-end accepted it, so a restart neither loses nor
-repeats one. A notice is claimed (``claimed_until``) before it is sent, so two
-replicas never send the same one; a failed delivery is retried with back-off.
+A schedule enqueues ``downloads.poll`` (deduplicated, so ticks never pile up); the job
+polls every client with active downloads at once. A finished download and the notice
+it owes are written in one transaction; the notice then goes out as a ``notify.send``
+job keyed by the notice (retries, back-off and pacing are the job engine's), so a
+restart or a replica neither loses nor repeats one.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
 
 import structlog
-from sqlalchemy import or_, select, update
+from pydantic import BaseModel
+from sqlalchemy import select, update
 
 from concierge.core.i18n import Catalog, resolve_language
+from concierge.core.jobs import JobContext, JobKind, Jobs, Retry
 from concierge.core.messages import Text, literal
-from concierge.core.notify import DeliveryFailed, Notifier, RecipientUnreachable
+from concierge.core.notify import Notifier
 from concierge.skills.downloads.models import DownloadNoticeRow, DownloadRow
 from concierge.skills.downloads.ports import TorrentClientError, TorrentStatus
 from concierge.skills.downloads.service import DownloadService
@@ -25,9 +28,12 @@ from concierge.storage.repos import UserRepo
 
 log = structlog.get_logger(__name__)
 
-CLAIM = timedelta(minutes=5)  # how long a sender may take before another may retry
-MAX_BACKOFF = timedelta(hours=1)
 BATCH = 100
+POLL_KIND = "downloads.poll"
+
+
+class PollPayload(BaseModel):
+    """A poll needs no arguments: it looks at every active download."""
 
 
 class CompletionMonitor:
@@ -40,9 +46,9 @@ class CompletionMonitor:
         notifier: Notifier,
         catalog: Catalog,
         default_language: str,
-        retry_base: timedelta = timedelta(seconds=30),
+        jobs: Jobs,
     ) -> None:
-        self._retry_base = retry_base
+        self._jobs = jobs
         self._db = db
         self._service = service
         self._users = users
@@ -50,8 +56,18 @@ class CompletionMonitor:
         self._catalog = catalog
         self._default_language = default_language
 
+    def job_kind(self) -> JobKind[PollPayload]:
+        return JobKind(POLL_KIND, PollPayload, self._run_job, retry=Retry(max_attempts=3))
+
+    async def tick(self) -> None:
+        """The schedule's tick: one poll queued (a tick while one waits adds nothing)."""
+        await self._jobs.enqueue(POLL_KIND, PollPayload(), dedupe_key=POLL_KIND)
+
+    async def _run_job(self, _ctx: JobContext, _payload: PollPayload) -> None:
+        await self.run()
+
     async def run(self) -> None:
-        """The periodic job: poll every client with active downloads, then send what's owed."""
+        """Poll every client with active downloads, then queue what's owed."""
         await self.poll()
         await self.deliver()
 
@@ -63,10 +79,7 @@ class CompletionMonitor:
                     select(DownloadRow.client_key).where(DownloadRow.status == "active").distinct()
                 )
             )
-        finished = 0
-        for key in keys:
-            finished += await self._poll_client(key)
-        return finished
+        return sum(await asyncio.gather(*(self._poll_client(key) for key in keys)))
 
     async def _poll_client(self, key: str) -> int:
         choice = await self._service.choice_by_key(key)
@@ -127,7 +140,7 @@ class CompletionMonitor:
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 return 0  # another replica got there first
-            s.add(DownloadNoticeRow(download_id=download_id, kind="complete", attempts=0))
+            s.add(DownloadNoticeRow(download_id=download_id, kind="complete"))
         log.info("download_complete", download=download_id, seedbox=seedbox)
         return 1
 
@@ -140,97 +153,47 @@ class CompletionMonitor:
                 )
             )
             if exists is None:
-                s.add(DownloadNoticeRow(download_id=download_id, kind=kind, attempts=0))
+                s.add(DownloadNoticeRow(download_id=download_id, kind=kind))
 
     async def deliver(self) -> int:
-        """Send every notice that is owed and not being sent elsewhere; returns how many went."""
-        now = utcnow()
+        """Hand every owed notice to the notifier's jobs; returns how many were queued.
+
+        The job's key is the notice's id: queueing one again (a crash before ``queued_at``
+        was written) is a no-op while it waits and is skipped by its record once it went out.
+        """
         async with self._db.session() as s:
-            due = list(
+            owed = list(
                 await s.scalars(
-                    select(DownloadNoticeRow.id)
-                    .where(
-                        DownloadNoticeRow.sent_at.is_(None),
-                        or_(
-                            DownloadNoticeRow.claimed_until.is_(None),
-                            DownloadNoticeRow.claimed_until < now,
-                        ),
-                    )
+                    select(DownloadNoticeRow)
+                    .where(DownloadNoticeRow.queued_at.is_(None))
                     .order_by(DownloadNoticeRow.id)
                     .limit(BATCH)
                 )
             )
-        sent = 0
-        for notice_id in due:
-            sent += await self._deliver_one(notice_id)
-        return sent
+        for notice in owed:
+            await self._queue(notice)
+        return len(owed)
 
-    async def _claim(self, notice_id: int) -> DownloadNoticeRow | None:
-        now = utcnow()
-        async with self._db.session() as s:
-            result = await s.execute(
-                update(DownloadNoticeRow)
-                .where(
-                    DownloadNoticeRow.id == notice_id,
-                    DownloadNoticeRow.sent_at.is_(None),
-                    or_(
-                        DownloadNoticeRow.claimed_until.is_(None),
-                        DownloadNoticeRow.claimed_until < now,
-                    ),
-                )
-                .values(claimed_until=now + CLAIM)
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                return None
-            return await s.get(DownloadNoticeRow, notice_id)
-
-    async def _deliver_one(self, notice_id: int) -> int:
-        notice = await self._claim(notice_id)
-        if notice is None:
-            return 0
+    async def _queue(self, notice: DownloadNoticeRow) -> None:
         async with self._db.session() as s:
             download = await s.get(DownloadRow, notice.download_id)
         user = await self._users.get(download.user_id) if download is not None else None
-        if download is None or user is None:
-            await self._settle(notice_id, error="download or user no longer exists", sent=True)
-            return 0
-        lang = resolve_language(user.language, user.platform_language, self._default_language)
-        key = {
-            "ready": "downloads.notice.synced",
-            "complete": (
-                "downloads.notice.on_seedbox"
-                if download.sync_state == "pending"
-                else "downloads.notice.ready"
-            ),
-        }.get(notice.kind, "downloads.notice.ready")
-        text = self._catalog.t(key, lang, name=literal(download.name))
-        try:
-            await self._notifier.send(user, Text(text))
-        except (DeliveryFailed, RecipientUnreachable) as exc:
-            reason = str(exc) or type(exc).__name__
-            log.warning(
-                "download_notice_undelivered",
-                notice=notice_id,
-                user=user.key,
-                attempt=notice.attempts + 1,
-                reason=reason,
-            )
-            await self._settle(notice_id, error=reason, sent=False, attempts=notice.attempts + 1)
-            return 0
-        await self._settle(notice_id, error=None, sent=True)
-        log.info("download_notice_sent", notice=notice_id, user=user.key, kind=notice.kind)
-        return 1
-
-    async def _settle(
-        self, notice_id: int, *, error: str | None, sent: bool, attempts: int | None = None
-    ) -> None:
-        values: dict[str, object] = {"last_error": error[:300] if error else None}
-        if sent:
-            values["sent_at"] = utcnow()
-        else:
-            backoff = min(self._retry_base * 2 ** min((attempts or 1) - 1, 10), MAX_BACKOFF)
-            values.update(attempts=attempts, claimed_until=utcnow() + backoff)
+        if download is not None and user is not None:
+            lang = resolve_language(user.language, user.platform_language, self._default_language)
+            key = {
+                "ready": "downloads.notice.synced",
+                "complete": (
+                    "downloads.notice.on_seedbox"
+                    if download.sync_state == "pending"
+                    else "downloads.notice.ready"
+                ),
+            }.get(notice.kind, "downloads.notice.ready")
+            text = self._catalog.t(key, lang, name=literal(download.name))
+            await self._notifier.enqueue(user, Text(text), key=f"downloads.notice:{notice.id}")
+            log.info("download_notice_queued", notice=notice.id, user=user.key, kind=notice.kind)
         async with self._db.session() as s:
             await s.execute(
-                update(DownloadNoticeRow).where(DownloadNoticeRow.id == notice_id).values(**values)
+                update(DownloadNoticeRow)
+                .where(DownloadNoticeRow.id == notice.id)
+                .values(queued_at=utcnow())
             )
