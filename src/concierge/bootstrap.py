@@ -100,14 +100,7 @@ def build_database(settings: Settings) -> Database:
 
 
 def build_jobs(settings: Settings, db: Database, clock: Clock = SYSTEM_CLOCK) -> Jobs:
-    """The job engine JOBS_BACKEND names (``auto``: procrastinate on Postgres)."""
-    if settings.effective_jobs_backend() == "procrastinate":
-        if db.is_sqlite:
-            raise ValueError("JOBS_BACKEND=procrastinate needs a Postgres DATABASE_URL")
-        from concierge.adapters.procrastinate_jobs import ProcrastinateJobs
-
-        engine: Jobs = ProcrastinateJobs(db, clock=clock, concurrency=settings.jobs_concurrency)
-        return engine
+    """The job engine: the embedded one on the application's database (SQLite or Postgres)."""
     return EmbeddedJobs(db, clock=clock, concurrency=settings.jobs_concurrency)
 
 

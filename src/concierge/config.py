@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     default_language: Literal["en", "ru"] = "en"
 
     # --- background jobs ---
-    jobs_backend: Literal["auto", "embedded", "procrastinate"] = "auto"
+    jobs_backend: Literal["auto", "embedded"] = "auto"  # procrastinate: not landed yet
     jobs_concurrency: int = Field(default=4, ge=1, le=64)
 
     # --- language model ---
@@ -108,10 +108,8 @@ class Settings(BaseSettings):
         return self.concierge_data_dir
 
     def effective_jobs_backend(self) -> str:
-        """``auto``: procrastinate when the database is Postgres, the embedded engine otherwise."""
-        if self.jobs_backend != "auto":
-            return self.jobs_backend
-        return "procrastinate" if self.effective_database_url().startswith("postgres") else "embedded"
+        """Only the embedded engine exists so far; ``auto`` picks it on either database."""
+        return "embedded"
 
     def effective_database_url(self) -> str:
         """The SQLAlchemy URL: configured, or a SQLite file in the data directory."""
