@@ -36,10 +36,11 @@ class RecordingOutbox:
     streams: list[RecordingStream] = field(default_factory=list)
     typing_count: int = 0
     deleted: list[int] = field(default_factory=list)
+    platform: str = "test"  # the platform its handles name
 
     async def send(self, reply: Reply) -> MessageHandle:
         self.sent.append(reply)
-        return MessageHandle("test", 1, (len(self.sent),))
+        return MessageHandle(self.platform, 1, (len(self.sent),))
 
     async def edit(self, handle: MessageHandle, reply: Text | Card) -> MessageHandle:
         """The edited reply takes the place of the one it replaces."""

@@ -5,9 +5,14 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from concierge.core.messages import Button, Card, File, Text, rows
-from concierge.frontends.console.chat import ConsoleChat, console_user
+import pytest
+
+from concierge.core.messages import Button, Card, File, MessageHandle, Text, rows
+from concierge.core.notify import MessageGone, Notifier
+from concierge.frontends.console.chat import ConsoleChat, ConsoleOutbox, console_user
 from concierge.frontends.console.render import ButtonBoard, render_reply
+from concierge.storage.db import Database
+from concierge.storage.repos import UserRepo
 from tests.support.app import running_app
 
 
@@ -61,3 +66,23 @@ def test_cards_links_and_files_render_for_a_terminal(tmp_path: Path) -> None:
     assert (tmp_path / "evil.torrent").read_bytes() == b"d8:announce"
     assert "evil.torrent" in saved
     assert render_reply(Text("plain"), board, tmp_path) == "plain"
+
+
+async def test_a_notice_is_edited_in_place_by_number_and_files_are_copied(
+    tmp_path: Path, sqlite_db: Database
+) -> None:
+    out = io.StringIO()
+    outbox = ConsoleOutbox(out, ButtonBoard(), tmp_path / "files", live=False)
+    notifier = Notifier(UserRepo(sqlite_db))
+    notifier.register("console", outbox)
+    handle = await outbox.send_to_user(1, Text("Downloading… 10%"))
+    edited = await notifier.edit(handle, Text("Downloading… 90%"))
+    assert edited == handle and out.getvalue().splitlines()[-1] == "✎ #1: Downloading… 90%"
+    with pytest.raises(MessageGone):
+        await notifier.edit(MessageHandle("console", 1, (9,)), Text("never shown"))
+
+    source = tmp_path / "episode.mkv"
+    source.write_bytes(b"\x00\x01" * 100_000)
+    await outbox.send(File("episode.mkv", source, kind="video"))
+    assert (tmp_path / "files" / "episode.mkv").read_bytes() == source.read_bytes()
+    assert "(200000 bytes)" in out.getvalue()

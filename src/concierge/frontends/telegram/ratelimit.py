@@ -62,6 +62,7 @@ IDEMPOTENT_METHODS = frozenset(
         "sendMessageDraft",
         "answerCallbackQuery",
         "editMessageText",
+        "editMessageCaption",
         "editMessageReplyMarkup",
     }
 )
