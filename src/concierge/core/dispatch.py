@@ -316,6 +316,10 @@ class Dispatcher:
             payload = {**question.payload, "text": text, "message_id": ctx.inbound.message_id}
             await self.registry.buttons[question.action](ctx, payload)
             return
+        for route in self.registry.message_routes:
+            if route.matches(text):
+                await route.handler(ctx)
+                return
         if self.agent is None:
             await ctx.reply(ctx.t("agent.unavailable"))
             return

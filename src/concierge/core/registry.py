@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeVar
 
-from concierge.core.skill import ButtonHandler, Command, DeepLinkHandler, Intent, PeriodicJob, Skill
+from concierge.core.skill import (
+    ButtonHandler,
+    Command,
+    DeepLinkHandler,
+    Intent,
+    MessageRoute,
+    PeriodicJob,
+    Skill,
+)
 
 if TYPE_CHECKING:
     from pydantic_ai import Tool
@@ -51,6 +59,10 @@ class Registry:
     @property
     def intents(self) -> list[Intent]:
         return [intent for skill in self.skills for intent in skill.intents]
+
+    @property
+    def message_routes(self) -> list[MessageRoute]:
+        return [route for skill in self.skills for route in skill.message_routes]
 
     @property
     def jobs(self) -> list[PeriodicJob]:

@@ -106,6 +106,18 @@ class Intent:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageRoute:
+    """Plain messages a skill answers itself, before the agent (e.g. a bare link).
+
+    ``matches`` sees the whole stripped text; the first route that matches wins.
+    """
+
+    name: str
+    matches: Callable[[str], bool]
+    handler: CommandHandler
+
+
+@dataclass(frozen=True, slots=True)
 class PeriodicJob:
     name: str
     interval_seconds: float
@@ -119,6 +131,7 @@ class Skill:
     buttons: dict[str, ButtonHandler] = field(default_factory=dict)
     tools: list[Tool[Context]] = field(default_factory=list)
     intents: list[Intent] = field(default_factory=list)
+    message_routes: list[MessageRoute] = field(default_factory=list)
     jobs: list[PeriodicJob] = field(default_factory=list)
     job_kinds: list[JobKind[Any]] = field(default_factory=list)  # registered with the engine
     routes: list[BaseRoute] = field(default_factory=list)
