@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -40,6 +41,7 @@ class Settings(BaseSettings):
     owner_ids: CsvList = Field(default_factory=list)
     access_mode: Literal["approval", "open"] = "approval"
     default_language: Literal["en", "ru"] = "en"
+    default_timezone: str = "UTC"  # IANA name; a user's own /timezone wins
 
     # --- background jobs ---
     jobs_backend: Literal["auto", "embedded"] = "auto"  # procrastinate: not landed yet
@@ -102,6 +104,15 @@ class Settings(BaseSettings):
     _split = field_validator(
         "owner_ids", "torrent_sources", "torznab_endpoints", "torrent_client_users", mode="before"
     )(_split_csv)
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError, OSError):
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Moscow)") from None
+        return value
 
     @property
     def data_dir(self) -> Path:

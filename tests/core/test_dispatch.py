@@ -64,6 +64,11 @@ async def test_blocked_user_stays_out(tmp_path: Path) -> None:
         for text in ("/start", "/help", "please"):
             await mallory.say(text)
         assert agent.seen == [] and mallory.outbox.sent == []
+        # a flood past the per-user queue limit is not answered "busy" either
+        from concierge.core.dispatch import MAX_QUEUED_PER_USER
+
+        await asyncio.gather(*(mallory.say(f"m{i}") for i in range(MAX_QUEUED_PER_USER + 5)))
+        assert mallory.outbox.sent == []
 
 
 async def test_the_owner_cannot_be_blocked_by_a_button(tmp_path: Path) -> None:

@@ -17,11 +17,12 @@ import structlog
 
 from concierge.core.access import Role
 from concierge.core.buttons import ButtonStore
+from concierge.core.flows import FlowStore
 from concierge.core.i18n import Catalog, resolve_language
+from concierge.core.inbound import process_attachments
 from concierge.core.messages import Button, Inbound, Outbox, Text
 from concierge.core.metrics import Metrics
 from concierge.core.notify import DeliveryFailed, Notifier
-from concierge.core.pending import PendingInputs
 from concierge.core.registry import Registry
 from concierge.core.skill import Context
 from concierge.storage.repos import UpdateLog, UserRecord, UserRepo
@@ -31,6 +32,7 @@ log = structlog.get_logger(__name__)
 MAX_TEXT_CHARS = 16_000  # past this a message is refused before any work (Telegram caps at 4096)
 MAX_QUEUED_PER_USER = 20  # a user's updates waiting or running; more are turned away
 APPROVE_ACTION = "access.approve"
+LOCATION_ACTION = "core.timezone.answer"  # a shared location sets the user's time zone
 BLOCK_ACTION = "access.block"
 
 
@@ -85,7 +87,7 @@ class Dispatcher:
         users: UserRepo,
         updates: UpdateLog,
         buttons: ButtonStore,
-        pending: PendingInputs,
+        flows: FlowStore,
         catalog: Catalog,
         notifier: Notifier,
         policy: AccessPolicy,
@@ -96,7 +98,7 @@ class Dispatcher:
         self.users = users
         self.updates = updates
         self.buttons = buttons
-        self.pending = pending
+        self.flows = flows
         self.catalog = catalog
         self.notifier = notifier
         self.policy = policy
@@ -159,8 +161,14 @@ class Dispatcher:
                 self.metrics.latency.labels(kind).observe(time.perf_counter() - started)
 
     async def _turn_away(self, inbound: Inbound, outbox: Outbox) -> None:
-        """Too many of this user's updates are queued: say so instead of piling up."""
+        """Too many of this user's updates are queued: say so instead of piling up.
+
+        A blocked user is told nothing, here as everywhere.
+        """
         log.warning("user_queue_full", user=inbound.user.key, queued=MAX_QUEUED_PER_USER)
+        known = await self.users.find(inbound.user.platform, inbound.user.id)
+        if known is not None and known.role is Role.BLOCKED:
+            return
         lang = resolve_language(None, inbound.user.language_code, self.policy.default_language)
         try:
             await outbox.send(Text(self.catalog.t("dispatch.busy", lang)))
@@ -196,7 +204,7 @@ class Dispatcher:
             outbox=outbox,
             catalog=self.catalog,
             button_store=self.buttons,
-            pending=self.pending,
+            flows=self.flows,
         )
 
     async def _handle(self, inbound: Inbound, outbox: Outbox, kind: str) -> None:
@@ -210,6 +218,10 @@ class Dispatcher:
             await self._refuse_stranger(ctx)
             return
         try:
+            if kind == "attachment" or (kind == "text" and inbound.attachments):
+                if not await process_attachments(ctx, self.registry.processors):
+                    return
+                kind = self._kind(ctx.inbound)
             if kind == "button":
                 await self._press(ctx, inbound.button_id or "")
             elif kind == "command":
@@ -292,6 +304,22 @@ class Dispatcher:
             return
         await handler(ctx, stored.payload)
 
+    async def _answer_flow(self, ctx: Context, text: str) -> bool:
+        """The current open flow takes ``text``; when it ends, say which one is still open."""
+        question = await self.flows.take(ctx.user.id)
+        if question is None:
+            return False
+        handler = self.registry.buttons.get(question.action)
+        if handler is None:
+            log.error("flow_action_unknown", action=question.action, flow=question.flow)
+            return False
+        payload = {**question.payload, "text": text, "message_id": ctx.inbound.message_id}
+        await handler(ctx, payload)
+        waiting = await self.flows.current(ctx.user.id)
+        if waiting is not None and waiting.flow != question.flow:
+            await ctx.reply(ctx.t("flows.resumed", flow=ctx.flow_title(waiting.flow)))
+        return True
+
     async def _command(self, ctx: Context) -> None:
         name = ctx.inbound.command or ""
         command = self.registry.commands.get(name)
@@ -305,16 +333,17 @@ class Dispatcher:
 
     async def _message(self, ctx: Context) -> None:
         text = ctx.inbound.text.strip()
+        location = ctx.inbound.location
+        if location is not None and not text and LOCATION_ACTION in self.registry.buttons:
+            await self.registry.buttons[LOCATION_ACTION](ctx, {"location": list(location)})
+            return
         if not text:
             await ctx.reply(ctx.t("attachments.unsupported"))
             return
         if len(text) > MAX_TEXT_CHARS:
             await ctx.reply(ctx.t("errors.too_long", limit=MAX_TEXT_CHARS))
             return
-        question = await self.pending.take(ctx.user.id)
-        if question is not None and question.action in self.registry.buttons:
-            payload = {**question.payload, "text": text, "message_id": ctx.inbound.message_id}
-            await self.registry.buttons[question.action](ctx, payload)
+        if await self._answer_flow(ctx, text):
             return
         for route in self.registry.message_routes:
             if route.matches(text):

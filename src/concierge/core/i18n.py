@@ -46,6 +46,9 @@ class Catalog:
     def keys(self, lang: str) -> set[str]:
         return set(self._messages.get(lang, {}))
 
+    def has(self, key: str) -> bool:
+        return key in self._messages[FALLBACK]
+
     def t(self, key: str, lang: str, **values: object) -> str:
         text = self._messages.get(lang, {}).get(key) or self._messages[FALLBACK].get(key)
         if text is None:

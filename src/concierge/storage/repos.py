@@ -32,6 +32,7 @@ class UserRecord:
     model: str | None
     thinking: str
     unreachable: bool
+    timezone: str | None = None  # IANA name set by /timezone; None: the default zone
 
     @property
     def key(self) -> str:
@@ -50,6 +51,7 @@ def _record(row: UserRow) -> UserRecord:
         model=row.model,
         thinking=row.thinking,
         unreachable=row.unreachable,
+        timezone=row.timezone,
     )
 
 
@@ -125,6 +127,9 @@ class UserRepo:
 
     async def set_model(self, user_id: int, model: str | None, thinking: str) -> UserRecord | None:
         return await self._set(user_id, model=model, thinking=thinking)
+
+    async def set_timezone(self, user_id: int, zone: str | None) -> UserRecord | None:
+        return await self._set(user_id, timezone=zone)
 
     async def set_unreachable(self, user_id: int, unreachable: bool = True) -> None:
         await self._set(user_id, unreachable=unreachable)
