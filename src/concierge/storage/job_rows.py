@@ -106,9 +106,14 @@ async def claim(
         .limit(1)
         .scalar_subquery()
     )
+    return await take(session, and_(JobRow.id == best, JobRow.state == QUEUED), worker, now)
+
+
+async def take(session: AsyncSession, which: Any, worker: str, now: datetime) -> JobRow | None:
+    """Mark the job ``which`` selects as running on ``worker``, one more attempt counted."""
     stmt = (
         update(JobRow)
-        .where(JobRow.id == best, JobRow.state == QUEUED)
+        .where(which)
         .values(
             state=RUNNING,
             worker=worker,
