@@ -232,7 +232,7 @@ class ProcrastinateJobs(LedgerJobs):
                 "job.recovered",
                 job_id=job.task_kwargs.get("job_id"),
                 kind=job.task_name,
-                silent_worker=job.worker_id,
+                engine_worker=job.worker_id,
                 state=state.value if state else None,
             )
         return recovered
