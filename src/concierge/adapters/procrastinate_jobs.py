@@ -24,13 +24,11 @@ from typing import Any
 
 import structlog
 from procrastinate import App, PsycopgConnector
-from procrastinate.exceptions import ProcrastinateException
-from procrastinate.jobs import Status
-from procrastinate.worker import Worker
 from sqlalchemy import update
 
 from concierge.adapters import procrastinate_ledger as ledger
 from concierge.adapters.procrastinate_run import JobExecutor, LedgerRetry, wall_now
+from concierge.adapters.procrastinate_worker import WorkerLoop
 from concierge.core.clock import SYSTEM_CLOCK, Clock
 from concierge.core.jobs import JobKind, JobState, P
 from concierge.storage.db import Database
@@ -39,13 +37,6 @@ from concierge.storage.jobs import default_worker_id
 from concierge.storage.models import JobRow
 
 log = structlog.get_logger(__name__)
-
-# the ledger's end states as procrastinate's, for a stalled job that was in fact over
-_FINAL = {
-    JobState.SUCCEEDED: Status.SUCCEEDED,
-    JobState.FAILED: Status.FAILED,
-    JobState.CANCELLED: Status.ABORTED,
-}
 
 
 class ProcrastinateJobs(LedgerJobs):
@@ -84,8 +75,9 @@ class ProcrastinateJobs(LedgerJobs):
         self._app = App(connector=self._connector)
         self._open_lock = asyncio.Lock()
         self._opened = False
-        self._worker: Worker | None = None
-        self._tasks: list[asyncio.Task[None]] = []
+        self._loop = WorkerLoop(
+            self._app, self._executor, stale_after=stale_after, stop_grace=stop_grace
+        )
 
     @property
     def worker_id(self) -> str:
@@ -155,11 +147,8 @@ class ProcrastinateJobs(LedgerJobs):
     # --- the worker ------------------------------------------------------------------
 
     async def start(self) -> None:
-        if self._tasks:
-            return
         await self.open()
-        self._worker = Worker(
-            self._app,
+        self._loop.start(
             queues=sorted(self._kinds),
             name=self.worker_id,
             concurrency=self._concurrency,
@@ -171,74 +160,17 @@ class ProcrastinateJobs(LedgerJobs):
             stalled_worker_timeout=self._stale_after,
             delete_jobs="successful",  # the ledger keeps the history
         )
-        self._tasks = [
-            asyncio.create_task(
-                self._worker.run(),  # type: ignore[no-untyped-call]
-                name="procrastinate-worker",
-            ),
-            asyncio.create_task(self._tend_loop(), name="procrastinate-tend"),
-        ]
-        for task in self._tasks:
-            task.add_done_callback(_loop_ended)
         log.info("jobs.started", engine="procrastinate", worker=self.worker_id)
 
     async def stop(self) -> None:
         """Stop fetching, give running jobs ``stop_grace`` seconds, hand back the rest."""
-        if self._tasks:
-            run, tend = self._tasks
-            assert self._worker is not None
-            self._worker.stop()  # type: ignore[no-untyped-call]
-            try:
-                async with asyncio.timeout(self._grace + 10):
-                    await asyncio.wait([run])
-            except TimeoutError:
-                log.error("jobs.stop_timeout", worker=self.worker_id)
-                run.cancel()
-                await asyncio.wait([run])
-            tend.cancel()
-            await asyncio.wait([tend])
-            self._tasks, self._worker = [], None
-            log.info("jobs.stopped", engine="procrastinate", worker=self.worker_id)
+        await self._loop.stop()
         async with self._open_lock:
             if self._opened:
                 await self._connector.close_async()
                 self._opened = False
-
-    async def _tend_loop(self) -> None:
-        while True:
-            await asyncio.sleep(max(self._stale_after / 4, 0.2))
-            try:
-                await self.recover_stalled()
-            except (ProcrastinateException, OSError) as exc:
-                log.warning("jobs.tend_failed", worker=self.worker_id, error=str(exc))
+                log.info("jobs.stopped", engine="procrastinate", worker=self.worker_id)
 
     async def recover_stalled(self) -> int:
-        """Hand the jobs of silent workers out again (or end them, as the ledger says)."""
-        manager = self._app.job_manager
-        stalled = await manager.get_stalled_jobs(seconds_since_heartbeat=self._stale_after)
-        recovered = 0
-        for job in stalled:
-            assert job.id is not None
-            state = await self._executor.recover(job, silent_for=self._stale_after)
-            try:
-                if state in _FINAL:
-                    await manager.finish_job_by_id_async(job.id, _FINAL[state], delete_job=False)
-                else:
-                    await manager.retry_job(job)
-            except ProcrastinateException:  # another worker took it back first
-                continue
-            recovered += 1
-            log.warning(
-                "job.recovered",
-                job_id=job.task_kwargs.get("job_id"),
-                kind=job.task_name,
-                engine_worker=job.worker_id,
-                state=state.value if state else None,
-            )
-        return recovered
-
-
-def _loop_ended(task: asyncio.Task[None]) -> None:
-    """The worker and the tending loop end only at stop(); anything else is a bug."""
-    if not task.cancelled() and task.exception() is not None:
-        log.error("jobs.loop_crashed", loop=task.get_name(), exc_info=task.exception())
+        """One tending round: the jobs of silent workers go out again; how many."""
+        return await self._loop.recover_stalled()
