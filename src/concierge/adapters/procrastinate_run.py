@@ -22,6 +22,7 @@ from procrastinate.job_context import AbortReason
 from procrastinate.jobs import Job
 from sqlalchemy import and_, case, func, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from concierge.core.clock import Clock
 from concierge.core.jobs import LIVE_STATES, JobCancelled, JobKind, JobState
@@ -152,35 +153,45 @@ class JobExecutor:
         try:
             async with self._db.session() as s:
                 if run.stop_reason == "shutdown":
-                    await job_rows.hand_back(s, [job_id], me, now)
-                    return RetryIn(timedelta(0), "the worker is stopping")
-                if run.stop_reason == "cancel":
+                    written = bool(await job_rows.hand_back(s, [job_id], me, now))
+                    told: Exception | None = RetryIn(timedelta(0), "the worker is stopping")
+                elif run.stop_reason == "cancel":
                     written = await job_rows.finish(s, job_id, me, JobState.CANCELLED, now)
-                    return JobAborted(f"job {job_id} was cancelled") if written else None
-                if failure is None:
-                    await job_rows.finish(s, job_id, me, JobState.SUCCEEDED, now)
-                    return None
-                verdict = judge_failure(
-                    run.kind, run.attempt, failure, timed_out=timed_out, rng=self._rng
-                )
-                fields = {"job_id": job_id, "kind": run.kind.name, "attempt": run.attempt}
-                if verdict.retry_in is None:
-                    await job_rows.finish(s, job_id, me, JobState.FAILED, now, verdict.error)
-                    log.warning(
-                        "job.failed", permanent=verdict.permanent, error=verdict.error, **fields
-                    )
-                    return JobFailed(verdict.error)
-                await job_rows.retry_later(s, job_id, me, now + verdict.retry_in, verdict.error)
-                log.warning(
-                    "job.retrying",
-                    retry_in=round(verdict.retry_in.total_seconds(), 3),
-                    error=verdict.error,
-                    **fields,
-                )
-                return RetryIn(verdict.retry_in, verdict.error)
+                    told = JobAborted(f"job {job_id} was cancelled")
+                elif failure is None:
+                    written = await job_rows.finish(s, job_id, me, JobState.SUCCEEDED, now)
+                    told = None
+                else:
+                    written, told = await self._failed(s, run, failure, now, timed_out=timed_out)
+                return told if written else await self._lost(s, run)
         except SQLAlchemyError as exc:  # it runs again: at-least-once, effects are keyed
             log.error("job.settle_failed", job_id=job_id, kind=run.kind.name, error=describe(exc))
             return RetryIn(self._busy_wait, "its outcome could not be recorded")
+
+    async def _failed(
+        self, s: AsyncSession, run: Running, exc: Exception, now: datetime, *, timed_out: bool
+    ) -> tuple[bool, Exception]:
+        verdict = judge_failure(run.kind, run.attempt, exc, timed_out=timed_out, rng=self._rng)
+        me, job_id = self.worker_id, run.job_id
+        fields = {"job_id": job_id, "kind": run.kind.name, "attempt": run.attempt}
+        if verdict.retry_in is None:
+            written = await job_rows.finish(s, job_id, me, JobState.FAILED, now, verdict.error)
+            log.warning("job.failed", permanent=verdict.permanent, error=verdict.error, **fields)
+            return written, JobFailed(verdict.error)
+        delay = verdict.retry_in
+        written = await job_rows.retry_later(s, job_id, me, now + delay, verdict.error)
+        log.warning(
+            "job.retrying", retry_in=round(delay.total_seconds(), 3), error=verdict.error, **fields
+        )
+        return written, RetryIn(delay, verdict.error)
+
+    async def _lost(self, s: AsyncSession, run: Running) -> Exception | None:
+        """The row was taken back while we ran (we looked dead): leave it to its new
+        owner. Waiting again means procrastinate has it queued already; a re-queue
+        from us only fails there and changes nothing."""
+        state = await s.scalar(select(JobRow.state).where(JobRow.id == run.job_id))
+        log.warning("job.lost", job_id=run.job_id, kind=run.kind.name, now=state)
+        return RetryIn(timedelta(0), "taken back") if state == JobState.QUEUED.value else None
 
     async def recover(self, stalled: Job, *, silent_for: float) -> JobState | None:
         """A job of a worker that stopped sending heartbeats: back to the queue in the
