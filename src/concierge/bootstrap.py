@@ -11,6 +11,7 @@ from pydantic import BaseModel, SecretStr
 
 from concierge.adapters import assembly
 from concierge.adapters.http import HttpFactory
+from concierge.adapters.procrastinate_jobs import ProcrastinateJobs
 from concierge.config import Settings
 from concierge.core.access import Role, parse_owner_ids
 from concierge.core.agent import build_agent_runner
@@ -105,7 +106,12 @@ def build_database(settings: Settings) -> Database:
 
 
 def build_jobs(settings: Settings, db: Database, clock: Clock = SYSTEM_CLOCK) -> Jobs:
-    """The job engine: the embedded one on the application's database (SQLite or Postgres)."""
+    """The job engine ``JOBS_BACKEND`` picks: procrastinate (Postgres) or the embedded one
+    on the application's database (SQLite or Postgres)."""
+    if settings.effective_jobs_backend() == "procrastinate":
+        if db.is_sqlite:
+            raise ValueError("JOBS_BACKEND=procrastinate needs a Postgres DATABASE_URL")
+        return ProcrastinateJobs(db, clock=clock, concurrency=settings.jobs_concurrency)
     return EmbeddedJobs(db, clock=clock, concurrency=settings.jobs_concurrency)
 
 

@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     default_timezone: str = "UTC"  # IANA name; a user's own /timezone wins
 
     # --- background jobs ---
-    jobs_backend: Literal["auto", "embedded"] = "auto"  # procrastinate: not landed yet
+    jobs_backend: Literal["auto", "embedded", "procrastinate"] = "auto"
     jobs_concurrency: int = Field(default=4, ge=1, le=64)
 
     # --- language model ---
@@ -118,9 +118,13 @@ class Settings(BaseSettings):
     def data_dir(self) -> Path:
         return self.concierge_data_dir
 
-    def effective_jobs_backend(self) -> str:
-        """Only the embedded engine exists so far; ``auto`` picks it on either database."""
-        return "embedded"
+    def effective_jobs_backend(self) -> Literal["embedded", "procrastinate"]:
+        """``auto``: procrastinate when the database is Postgres, the embedded engine on
+        SQLite (procrastinate needs Postgres; the embedded engine runs on either)."""
+        if self.jobs_backend != "auto":
+            return self.jobs_backend
+        scheme = self.effective_database_url().split(":", 1)[0]
+        return "procrastinate" if scheme.split("+", 1)[0] == "postgresql" else "embedded"
 
     def effective_database_url(self) -> str:
         """The SQLAlchemy URL: configured, or a SQLite file in the data directory."""

@@ -50,6 +50,7 @@ _LIBRARY_FLOORS: dict[str, int] = {
     "telegram": logging.INFO,
     "discord": logging.INFO,
     "alembic": logging.INFO,
+    "procrastinate": logging.WARNING,  # a line per job start and end; our job.* events say it
     "uvicorn": logging.INFO,
     "uvicorn.error": logging.INFO,
     "uvicorn.access": logging.WARNING,  # one line per request; /metrics scrapes drown the rest

@@ -180,6 +180,7 @@ class JobRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    engine_ref: Mapped[int | None] = mapped_column(BigInteger, default=None)  # procrastinate's id
 
 
 class SentNoticeRow(Base):

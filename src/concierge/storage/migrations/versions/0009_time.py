@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_time"
-down_revision = "0007_outbound"
+down_revision = "0008_procrastinate_mirror"
 branch_labels = None
 depends_on = None
 
