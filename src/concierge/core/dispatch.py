@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 import structlog
@@ -30,6 +31,7 @@ from concierge.storage.repos import UpdateLog, UserRecord, UserRepo
 log = structlog.get_logger(__name__)
 
 MAX_TEXT_CHARS = 16_000  # past this a message is refused before any work (Telegram caps at 4096)
+REFUSAL_EVERY = timedelta(hours=1)  # a waiting stranger is told "please wait" this often
 MAX_QUEUED_PER_USER = 20  # a user's updates waiting or running; more are turned away
 APPROVE_ACTION = "access.approve"
 LOCATION_ACTION = "core.timezone.answer"  # a shared location sets the user's time zone
@@ -241,7 +243,9 @@ class Dispatcher:
             log.exception("error_reply_failed", user=ctx.user.key)
 
     async def _refuse_stranger(self, ctx: Context) -> None:
-        await ctx.reply(ctx.t("access.pending"))
+        """One polite refusal an hour at most; the owners are asked once."""
+        if await self.users.claim_refusal(ctx.user.id, REFUSAL_EVERY):
+            await ctx.reply(ctx.t("access.pending"))
         if await self.users.claim_approval_prompt(ctx.user.id):
             await self._prompt_owners(ctx.user)
 
