@@ -15,6 +15,7 @@ from concierge.adapters.procrastinate_jobs import ProcrastinateJobs
 from concierge.config import Settings
 from concierge.core.access import Role, parse_owner_ids
 from concierge.core.agent import build_agent_runner
+from concierge.core.approvals import Approvals
 from concierge.core.builtin import CoreCommands, build_core_skill
 from concierge.core.buttons import ButtonStore
 from concierge.core.clock import SYSTEM_CLOCK, Clock
@@ -174,7 +175,16 @@ def build_dispatcher(
     scheduler = scheduler or build_scheduler(db, EmbeddedJobs(db), users, default_zone)
     core_commands = CoreCommands(users, notifier, catalog, policy.default_language)
     zones = TimeZoneCommands(users, scheduler, default_zone, SYSTEM_CLOCK)
-    registry = Registry([build_core_skill(core_commands, zones), *skills])
+    buttons = SqlButtonStore(db)
+    approvals = Approvals(
+        users=users,
+        notifier=notifier,
+        buttons=buttons,
+        catalog=catalog,
+        default_language=policy.default_language,
+    )
+    core_skill = build_core_skill(core_commands, zones, approvals)
+    registry = Registry([core_skill, *skills])
     core_commands.registry = registry
     agent = None
     if llm is not None:
@@ -190,13 +200,14 @@ def build_dispatcher(
         registry=registry,
         users=users,
         updates=UpdateLog(db),
-        buttons=SqlButtonStore(db),
+        buttons=buttons,
         flows=SqlFlows(db),
         catalog=catalog,
         notifier=notifier,
         policy=policy,
         metrics=metrics,
         agent=agent,
+        approvals=approvals,
     )
 
 
@@ -307,6 +318,8 @@ async def build_app(
         }
     )
     jobs.register(housekeeping)
+    for kind in dispatcher.registry.skills[0].job_kinds:  # the core skill's own
+        jobs.register(kind)
     scheduler.add([*dispatcher.registry.schedules, hourly])
     return App(
         settings=settings,
