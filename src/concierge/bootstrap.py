@@ -29,7 +29,7 @@ from concierge.core.pending import PendingInputs
 from concierge.core.registry import Registry
 from concierge.core.scheduler import Scheduler
 from concierge.core.skill import PeriodicJob, Skill
-from concierge.skills import downloads, movies
+from concierge.skills import downloads, grab, movies
 from concierge.skills.downloads.factory import default_factory
 from concierge.skills.downloads.library import LibraryIndex
 from concierge.skills.downloads.render import send_button
@@ -193,7 +193,32 @@ def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> l
                 ],
             )
         ),
+        grab.build(grab.GrabDeps(core=core, config=grab_config(settings))),
     ]
+
+
+def grab_config(settings: Settings) -> grab.GrabConfig:
+    """The grab skill's limits and folders (GRAB_* settings)."""
+    mb = 1024 * 1024
+    return grab.GrabConfig(
+        work_dir=settings.data_dir / "grab",
+        limits=grab.Limits(
+            max_waiting=settings.grab_max_waiting,
+            max_running=settings.grab_max_running,
+            per_user=settings.grab_max_per_user,
+            daily_count=settings.grab_daily_count,
+            daily_bytes=settings.grab_daily_mb * mb,
+        ),
+        max_file_bytes=settings.grab_max_file_mb * mb,
+        max_duration=settings.grab_max_duration_seconds,
+        timeout=float(settings.grab_timeout_seconds),
+        storage_bytes=settings.grab_storage_mb * mb,
+        memory_mb=settings.grab_memory_mb,
+        routes=dict(grab.parse_routes(settings.grab_routes)),
+        allow_private=settings.grab_allow_private,
+        cookies_dir=settings.data_dir / "cookies",
+        upload_limit=settings.telegram_upload_limit_mb * mb,
+    )
 
 
 def _secret(value: SecretStr | None) -> str | None:

@@ -1,0 +1,57 @@
+"""Grab skill: paste a link, get the video, gallery or audio back (yt-dlp, gallery-dl).
+
+Each link is one job of the core queue (limits at enqueue, fair order, restarts lose
+nothing); each download runs in its own child process behind the connect-time URL
+guard; progress is one message edited in place. ``bootstrap.py`` passes the settings in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from concierge.core.deps import CoreServices
+from concierge.core.skill import Command, MessageRoute, PeriodicJob, Skill
+from concierge.skills.grab.admission import Limits
+from concierge.skills.grab.commands import GrabCommands, only_links
+from concierge.skills.grab.intents import grab_intents
+from concierge.skills.grab.render import CANCEL_ACTION
+from concierge.skills.grab.router import parse_routes
+from concierge.skills.grab.service import GrabConfig, GrabService
+from concierge.skills.grab.tools import grab_tools
+
+__all__ = ["GrabConfig", "GrabDeps", "Limits", "build", "parse_routes"]
+
+INSTRUCTIONS = """Grab: grab_link downloads a video, gallery or audio from a web link and sends
+it to the user (they see a progress message); /queue shows their downloads."""
+
+
+@dataclass(frozen=True, slots=True)
+class GrabDeps:
+    core: CoreServices
+    config: GrabConfig
+
+
+def build(deps: GrabDeps) -> Skill:
+    service = GrabService(deps.core, deps.config)
+    handlers = GrabCommands(service)
+
+    async def sweep() -> None:
+        await service.cache.sweep()
+        await service.cache.enforce_quota()
+
+    return Skill(
+        name="grab",
+        commands=[
+            Command("grab", "grab.help.grab", handlers.grab, aliases=("dl",)),
+            Command("queue", "grab.help.queue", handlers.queue),
+        ],
+        buttons={CANCEL_ACTION: handlers.cancel},
+        tools=grab_tools(handlers),
+        intents=grab_intents(),
+        message_routes=[MessageRoute("grab.links", only_links, handlers.message)],
+        jobs=[PeriodicJob("grab.sweep", 3600, sweep)],
+        job_kinds=[service.job_kind()],
+        instructions=INSTRUCTIONS,
+        home=Path(__file__).parent,
+    )
