@@ -3,22 +3,23 @@
 Each link is one job of the core queue (limits at enqueue, fair order, restarts lose
 nothing); each download runs in its own child process behind the connect-time URL
 guard; progress is one message edited in place. ``bootstrap.py`` passes the settings in.
+
+This module stays light: the child process (``python -m concierge.skills.grab.child``)
+imports the package, so ``build`` imports the service side only when called.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from concierge.core.deps import CoreServices
-from concierge.core.skill import Command, MessageRoute, PeriodicJob, Skill
-from concierge.skills.grab.admission import Limits
-from concierge.skills.grab.commands import GrabCommands, only_links
-from concierge.skills.grab.intents import grab_intents
-from concierge.skills.grab.render import CANCEL_ACTION
 from concierge.skills.grab.router import parse_routes
-from concierge.skills.grab.service import GrabConfig, GrabService
-from concierge.skills.grab.tools import grab_tools
+from concierge.skills.grab.settings import GrabConfig, Limits
+
+if TYPE_CHECKING:
+    from concierge.core.deps import CoreServices
+    from concierge.core.skill import Skill
 
 __all__ = ["GrabConfig", "GrabDeps", "Limits", "build", "parse_routes"]
 
@@ -33,6 +34,13 @@ class GrabDeps:
 
 
 def build(deps: GrabDeps) -> Skill:
+    from concierge.core.skill import Command, MessageRoute, PeriodicJob, Skill
+    from concierge.skills.grab.commands import GrabCommands, only_links
+    from concierge.skills.grab.intents import grab_intents
+    from concierge.skills.grab.render import CANCEL_ACTION
+    from concierge.skills.grab.service import GrabService
+    from concierge.skills.grab.tools import grab_tools
+
     service = GrabService(deps.core, deps.config)
     handlers = GrabCommands(service)
 

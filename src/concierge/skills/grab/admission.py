@@ -24,18 +24,10 @@ from sqlalchemy import func, select
 from concierge.core.clock import Clock
 from concierge.core.jobs import LIVE_STATES, JobInfo, Jobs, JobState
 from concierge.skills.grab.models import GrabRow
+from concierge.skills.grab.settings import Limits
 from concierge.storage.db import Database
 
 KIND = "grab.download"
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    max_waiting: int = 50
-    max_running: int = 5
-    per_user: int = 2
-    daily_count: int = 50
-    daily_bytes: int = 2000 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ import traceback
 from pathlib import Path
 from typing import IO
 
-from concierge.skills.grab import guard, media, router
+from concierge.skills.grab import guard, media
 from concierge.skills.grab.fetchers import Failure, run_gallery, run_ytdlp
 from concierge.skills.grab.protocol import ChildSpec, Event, Reason
 
@@ -59,16 +59,14 @@ def _bound_memory(megabytes: int) -> None:
 
 
 def download(spec: ChildSpec, emit: Emitter) -> list[Path]:
-    tool = router.choose(
-        spec.url, router.parse_routes([f"{h}:{t}" for h, t in spec.routes.items()])
-    )
+    tool = spec.tool
     emit(Event(type="route", tool=tool))
     if tool == "yt-dlp":
-        return run_ytdlp(spec, emit)
+        return run_ytdlp(spec, emit, generic=False)
     if tool == "gallery-dl":
         return run_gallery(spec, emit, generic=False)
     try:
-        return run_ytdlp(spec, emit)
+        return run_ytdlp(spec, emit, generic=True)
     except Failure as exc:
         if exc.reason not in (Reason.UNSUPPORTED, Reason.NO_MEDIA):
             raise

@@ -36,7 +36,7 @@ class Reason(StrEnum):
 class ChildSpec(BaseModel):
     url: str
     folder: str
-    routes: dict[str, str] = {}
+    tool: str = "generic"  # chosen by the bot (router.choose), where the extractor lists stay warm
     allow_private: bool = False
     max_bytes: int
     max_duration: int

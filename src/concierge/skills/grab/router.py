@@ -3,8 +3,8 @@
 gallery-dl when it has a site-specific extractor for the URL, yt-dlp when one of its
 extractors other than Generic claims it, else a generic attempt (yt-dlp's generic and
 HTML5 extractors first, then gallery-dl's direct links). ``GRAB_ROUTES`` pins a host
-(and its subdomains) to one tool. Imported only in the child process: both libraries
-are large and yt-dlp's extractor list is slow to build.
+(and its subdomains) to one tool. yt-dlp's extractor list takes seconds to build, so the
+bot routes (in a thread; warm after the first link) and each child loads only its tool.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def parse_routes(items: list[str]) -> dict[str, Tool]:
     return routes
 
 
-def pinned(url: str, routes: Mapping[str, Tool]) -> Tool | None:
+def pinned(url: str, routes: Mapping[str, str]) -> str | None:
     host = (urlsplit(url).hostname or "").lower()
     while host:
         if host in routes:
@@ -52,7 +52,7 @@ def ytdlp_specific(url: str) -> bool:
     return any(ie.ie_key() != "Generic" and ie.suitable(url) for ie in gen_extractor_classes())
 
 
-def choose(url: str, routes: Mapping[str, Tool]) -> Tool:
+def choose(url: str, routes: Mapping[str, str]) -> str:
     pin = pinned(url, routes)
     if pin is not None:
         return pin

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
@@ -24,36 +23,21 @@ from concierge.core.i18n import resolve_language
 from concierge.core.jobs import JobContext, JobKind, PermanentJobError, Retry
 from concierge.core.messages import File, MessageHandle, Text
 from concierge.core.notify import DeliveryFailed
-from concierge.core.urlguard import Resolver, UnsafeURL, check_url, system_resolver
-from concierge.skills.grab import render
-from concierge.skills.grab.admission import KIND, Admission, Limits, Refused
+from concierge.core.urlguard import UnsafeURL, check_url
+from concierge.skills.grab import render, router
+from concierge.skills.grab.admission import KIND, Admission, Refused
 from concierge.skills.grab.cache import CachedFile, FileCache, url_key
 from concierge.skills.grab.models import GrabRow
 from concierge.skills.grab.progress import ProgressMessage
 from concierge.skills.grab.protocol import ChildSpec, Event
 from concierge.skills.grab.runner import run_child
+from concierge.skills.grab.settings import GrabConfig
 from concierge.storage.repos import UserRecord
 from concierge.storage.sent_notices import SentNotices
 
 log = structlog.get_logger(__name__)
 
 SendReply = Callable[[Text], Awaitable[MessageHandle | None]]
-
-
-@dataclass(frozen=True, slots=True)
-class GrabConfig:
-    work_dir: Path
-    limits: Limits = field(default_factory=Limits)
-    max_file_bytes: int = 50 * 1024 * 1024
-    max_duration: int = 3 * 3600
-    timeout: float = 1800.0
-    storage_bytes: int = 2000 * 1024 * 1024
-    memory_mb: int = 1024
-    routes: dict[str, str] = field(default_factory=dict)
-    allow_private: bool = False  # plain users may fetch non-public addresses (tests only)
-    cookies_dir: Path | None = None
-    upload_limit: int = 50 * 1024 * 1024
-    resolver: Resolver = system_resolver
 
 
 class GrabPayload(BaseModel):
@@ -77,6 +61,8 @@ class GrabService:
         self.cache = FileCache(core.db, config.work_dir / "cache", core.clock, config.storage_bytes)
         self.notices = SentNotices(core.db)
         self.buttons = ButtonStore(core.db)
+        self._routes = dict(config.routes)
+        self._router_lock = asyncio.Lock()
 
     def job_kind(self) -> JobKind[GrabPayload]:
         return JobKind(
@@ -215,10 +201,12 @@ class GrabService:
         progress: ProgressMessage,
         folder: Path,
     ) -> list[tuple[Path, str]]:
+        tool = await self._route(row.url)
+        await self._set(row.id, tool=tool)
         spec = ChildSpec(
             url=row.url,
             folder=str(folder),
-            routes=self.config.routes,
+            tool=tool,
             allow_private=self.may_reach_private(user),
             max_bytes=self.config.max_file_bytes,
             max_duration=self.config.max_duration,
@@ -259,6 +247,11 @@ class GrabService:
         await self._finish(row.id, "failed", reason=reason.value)
         await progress.show(render.failed(words, row.url, reason.value), final=True)
         raise PermanentJobError(f"{reason.value}: {result.detail[:300]}")
+
+    async def _route(self, url: str) -> str:
+        """The tool for ``url``; the first call builds the libraries' extractor lists."""
+        async with self._router_lock:
+            return await asyncio.to_thread(router.choose, url, self._routes)
 
     def _cookies(self, url: str) -> str | None:
         """The operator's cookie file for this URL's host (or a parent domain), if any."""
