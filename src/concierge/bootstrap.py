@@ -216,6 +216,7 @@ def grab_config(settings: Settings) -> grab.GrabConfig:
         memory_mb=settings.grab_memory_mb,
         routes=dict(grab.parse_routes(settings.grab_routes)),
         allow_private=settings.grab_allow_private,
+        trusted_endpoints=frozenset(e.lower() for e in settings.grab_allowed_endpoints),
         cookies_dir=settings.data_dir / "cookies",
         upload_limit=settings.telegram_upload_limit_mb * mb,
     )

@@ -112,6 +112,7 @@ class Settings(BaseSettings):
     grab_memory_mb: int = Field(default=1024, ge=128)
     grab_routes: CsvList = Field(default_factory=list)  # host:tool, e.g. example.org:gallery-dl
     grab_allow_private: bool = False  # also plain users may fetch loopback/LAN (tests, homelab)
+    grab_allowed_endpoints: CsvList = Field(default_factory=list)  # host:port, e.g. nas.lan:8096
 
     _split = field_validator(
         "owner_ids",
@@ -119,6 +120,7 @@ class Settings(BaseSettings):
         "torznab_endpoints",
         "torrent_client_users",
         "grab_routes",
+        "grab_allowed_endpoints",
         mode="before",
     )(_split_csv)
 

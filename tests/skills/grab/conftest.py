@@ -58,6 +58,11 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 
 
 @pytest.fixture
+def media_files(media: dict[str, bytes]) -> dict[str, bytes]:
+    return media
+
+
+@pytest.fixture
 def site(media: dict[str, bytes]) -> Iterator[FixtureServer]:
     server = FixtureServer(
         {

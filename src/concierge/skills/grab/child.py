@@ -81,7 +81,7 @@ def main() -> int:
     emit = Emitter(events)
     spec = ChildSpec.model_validate_json(sys.stdin.read())
     _bound_memory(spec.memory_mb)
-    guard.install(allow_private=spec.allow_private)
+    guard.install(allow_private=spec.allow_private, trusted=frozenset(spec.trusted))
     folder = Path(spec.folder)
     try:
         found = download(spec, emit)

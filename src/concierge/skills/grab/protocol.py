@@ -38,6 +38,7 @@ class ChildSpec(BaseModel):
     folder: str
     tool: str = "generic"  # chosen by the bot (router.choose), where the extractor lists stay warm
     allow_private: bool = False
+    trusted: list[str] = []  # "address:port" endpoints the guard lets through
     max_bytes: int
     max_duration: int
     max_files: int = 50

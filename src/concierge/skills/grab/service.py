@@ -11,6 +11,7 @@ import asyncio
 import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import structlog
 from pydantic import BaseModel
@@ -48,6 +49,15 @@ class GrabError(Exception):
     """A transient failure: the queue tries again later."""
 
 
+def _endpoint(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return ""
+    return f"{parts.hostname}:{port}"
+
+
 def _fresh(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -83,9 +93,10 @@ class GrabService:
         """Check, reply with the queue position, queue. The reply's text, for the model."""
         words = render.Words(self.core.catalog, lang)
         try:
-            await check_url(
-                url, allow_private=self.may_reach_private(user), resolver=self.config.resolver
-            )
+            if _endpoint(url) not in self.config.trusted_endpoints:
+                await check_url(
+                    url, allow_private=self.may_reach_private(user), resolver=self.config.resolver
+                )
         except UnsafeURL as exc:
             log.info("grab_url_refused", user=user.key, refusal=exc.refusal.value)
             text = words.t(f"grab.unsafe.{exc.refusal.value}")
@@ -208,6 +219,7 @@ class GrabService:
             folder=str(folder),
             tool=tool,
             allow_private=self.may_reach_private(user),
+            trusted=sorted(self.config.trusted_endpoints),
             max_bytes=self.config.max_file_bytes,
             max_duration=self.config.max_duration,
             cookies=self._cookies(row.url),
@@ -255,8 +267,6 @@ class GrabService:
 
     def _cookies(self, url: str) -> str | None:
         """The operator's cookie file for this URL's host (or a parent domain), if any."""
-        from urllib.parse import urlsplit
-
         folder = self.config.cookies_dir
         host = (urlsplit(url).hostname or "").lower()
         while folder is not None and host:

@@ -31,7 +31,10 @@ class GrabConfig:
     storage_bytes: int = 2000 * 1024 * 1024
     memory_mb: int = 1024
     routes: dict[str, str] = field(default_factory=dict)
-    allow_private: bool = False  # plain users may fetch non-public addresses (tests only)
+    allow_private: bool = False  # plain users may fetch non-public addresses (GRAB_ALLOW_PRIVATE)
+    # "host:port" endpoints anyone may download from although not public (a LAN media
+    # server; tests stand a "public" site on loopback with it): GRAB_ALLOWED_ENDPOINTS
+    trusted_endpoints: frozenset[str] = frozenset()
     cookies_dir: Path | None = None
     upload_limit: int = 50 * 1024 * 1024
     resolver: Resolver = system_resolver
