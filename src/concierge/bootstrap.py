@@ -219,6 +219,10 @@ def grab_config(settings: Settings) -> grab.GrabConfig:
         trusted_endpoints=frozenset(e.lower() for e in settings.grab_allowed_endpoints),
         cookies_dir=settings.data_dir / "cookies",
         upload_limit=settings.telegram_upload_limit_mb * mb,
+        links_mode=settings.grab_links,
+        min_video_kbps=settings.grab_min_video_kbps,
+        public_base_url=settings.public_base_url,
+        link_ttl_hours=settings.grab_link_hours,
     )
 
 

@@ -113,6 +113,10 @@ class Settings(BaseSettings):
     grab_routes: CsvList = Field(default_factory=list)  # host:tool, e.g. example.org:gallery-dl
     grab_allow_private: bool = False  # also plain users may fetch loopback/LAN (tests, homelab)
     grab_allowed_endpoints: CsvList = Field(default_factory=list)  # host:port, e.g. nas.lan:8096
+    grab_links: Literal["auto", "always"] = "auto"
+    grab_link_hours: int = Field(default=24, ge=1)
+    grab_min_video_kbps: int = Field(default=300, ge=50)
+    public_base_url: str | None = None  # where the HTTP app is reached from outside
 
     _split = field_validator(
         "owner_ids",

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from concierge.bootstrap import App
 from concierge.frontends.telegram.app import TelegramFrontend
-from tests.frontends.telegram.conftest import FAST
+from tests.frontends.telegram.conftest import FAST, fake  # noqa: F401 - the fake Bot API fixture
 from tests.support.app import running_app
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 from tests.support.fixture_server import FixtureServer, raw
@@ -86,7 +86,7 @@ async def grab_app(tmp_path: Path, **overrides: Any) -> AsyncIterator[App]:
         yield app
 
 
-def telegram_for(app: App, fake: FakeTelegram) -> TelegramFrontend:
+def telegram_for(app: App, bot_api: FakeTelegram) -> TelegramFrontend:
     return TelegramFrontend(
         token=SecretStr(TOKEN),
         dispatcher=app.dispatcher,
@@ -94,17 +94,8 @@ def telegram_for(app: App, fake: FakeTelegram) -> TelegramFrontend:
         registry=app.registry,
         catalog=app.catalog,
         users=app.users,
-        api_base_url=fake.base_url,
+        api_base_url=bot_api.base_url,
         limits=FAST,
         stream_interval=0.05,
         poll_timeout=1,
     )
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    server = FakeTelegram().start()
-    try:
-        yield server
-    finally:
-        server.stop()

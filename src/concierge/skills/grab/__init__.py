@@ -11,6 +11,7 @@ imports the package, so ``build`` imports the service side only when called.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,11 +38,15 @@ def build(deps: GrabDeps) -> Skill:
     from concierge.core.skill import Command, MessageRoute, PeriodicJob, Skill
     from concierge.skills.grab.commands import GrabCommands, only_links
     from concierge.skills.grab.intents import grab_intents
+    from concierge.skills.grab.links import Links, LinkSigner, load_key
     from concierge.skills.grab.render import CANCEL_ACTION
     from concierge.skills.grab.service import GrabService
     from concierge.skills.grab.tools import grab_tools
 
-    service = GrabService(deps.core, deps.config)
+    config = deps.config
+    signer = LinkSigner(load_key(config.work_dir), config.work_dir / "cache", deps.core.clock)
+    links = Links(signer, config.public_base_url, timedelta(hours=config.link_ttl_hours))
+    service = GrabService(deps.core, config, links)
     handlers = GrabCommands(service)
 
     async def sweep() -> None:
@@ -60,6 +65,7 @@ def build(deps: GrabDeps) -> Skill:
         message_routes=[MessageRoute("grab.links", only_links, handlers.message)],
         jobs=[PeriodicJob("grab.sweep", 3600, sweep)],
         job_kinds=[service.job_kind()],
+        routes=list(links.routes()) if links.enabled else [],
         instructions=INSTRUCTIONS,
         home=Path(__file__).parent,
     )

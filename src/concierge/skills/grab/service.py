@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,12 +23,13 @@ from concierge.core.buttons import ButtonStore
 from concierge.core.deps import CoreServices
 from concierge.core.i18n import resolve_language
 from concierge.core.jobs import JobContext, JobKind, PermanentJobError, Retry
-from concierge.core.messages import File, MessageHandle, Text
-from concierge.core.notify import DeliveryFailed
+from concierge.core.messages import MessageHandle, Text
 from concierge.core.urlguard import UnsafeURL, check_url
 from concierge.skills.grab import render, router
 from concierge.skills.grab.admission import KIND, Admission, Refused
-from concierge.skills.grab.cache import CachedFile, FileCache, url_key
+from concierge.skills.grab.cache import FileCache, url_key
+from concierge.skills.grab.delivery import Delivery
+from concierge.skills.grab.links import Links
 from concierge.skills.grab.models import GrabRow
 from concierge.skills.grab.progress import ProgressMessage
 from concierge.skills.grab.protocol import ChildSpec, Event
@@ -43,6 +45,18 @@ SendReply = Callable[[Text], Awaitable[MessageHandle | None]]
 
 class GrabPayload(BaseModel):
     grab_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One run of a grab's job: what its steps share."""
+
+    ctx: JobContext
+    row: GrabRow
+    user: UserRecord
+    words: render.Words
+    progress: ProgressMessage
+    folder: Path
 
 
 class GrabError(Exception):
@@ -64,7 +78,7 @@ def _fresh(folder: Path) -> None:
 
 
 class GrabService:
-    def __init__(self, core: CoreServices, config: GrabConfig) -> None:
+    def __init__(self, core: CoreServices, config: GrabConfig, links: Links) -> None:
         self.core = core
         self.config = config
         self.admission = Admission(core.db, core.jobs, core.clock, config.limits)
@@ -72,6 +86,7 @@ class GrabService:
         self.notices = SentNotices(core.db)
         self.buttons = ButtonStore(core.db)
         self._routes = dict(config.routes)
+        self.delivery = Delivery(core.notifier, self.notices, config, links)
         self._router_lock = asyncio.Lock()
 
     def job_kind(self) -> JobKind[GrabPayload]:
@@ -159,7 +174,7 @@ class GrabService:
         await self._set(row.id, status="running")
         folder = self.config.work_dir / "jobs" / str(row.id)
         try:
-            await self._run(ctx, row, user, words, progress, folder)
+            await self._run(Attempt(ctx, row, user, words, progress, folder))
         except asyncio.CancelledError:
             if await ctx.cancel_requested():
                 await self._finish(row.id, "cancelled")
@@ -180,38 +195,37 @@ class GrabService:
             handle=row.handle,
         )
 
-    async def _run(
-        self,
-        ctx: JobContext,
-        row: GrabRow,
-        user: UserRecord,
-        words: render.Words,
-        progress: ProgressMessage,
-        folder: Path,
-    ) -> None:
+    async def _run(self, a: Attempt) -> None:
+        row, user, words, progress, folder = a.row, a.user, a.words, a.progress, a.folder
         cached = await self.cache.get(row.url_key)
         if cached is None:
             await asyncio.to_thread(_fresh, folder)  # a fresh folder for every attempt
-            downloaded = await self._download(ctx, row, user, words, progress, folder)
+            downloaded = await self._download(a)
             cached = await self.cache.put(row.url_key, downloaded)
             from_cache = False
         else:
             log.info("grab_cache_hit", grab=row.id)
             from_cache = True
         await progress.show(render.phase(words, "uploading", row.url), final=True)
-        size = await self._deliver(row, user, words, cached)
+        size = await self.delivery.send(
+            row.id,
+            user,
+            words,
+            cached,
+            lambda: progress.show(render.phase(words, "converting", row.url), final=True),
+        )
         await self._finish(row.id, "done", size_bytes=size)
         await progress.show(render.done(words, row.url, len(cached), size, from_cache), final=True)
 
-    async def _download(
-        self,
-        ctx: JobContext,
-        row: GrabRow,
-        user: UserRecord,
-        words: render.Words,
-        progress: ProgressMessage,
-        folder: Path,
-    ) -> list[tuple[Path, str]]:
+    async def _download(self, a: Attempt) -> list[tuple[Path, str]]:
+        ctx, row, user, words, progress, folder = (
+            a.ctx,
+            a.row,
+            a.user,
+            a.words,
+            a.progress,
+            a.folder,
+        )
         tool = await self._route(row.url)
         await self._set(row.id, tool=tool)
         spec = ChildSpec(
@@ -275,28 +289,6 @@ class GrabService:
                 return str(candidate)
             host = host.partition(".")[2]
         return None
-
-    async def _deliver(
-        self, row: GrabRow, user: UserRecord, words: render.Words, files: list[CachedFile]
-    ) -> int:
-        size = 0
-        for n, cached in enumerate(files):
-            key = f"grab:{row.id}:file:{n}"
-            size += cached.path.stat().st_size
-            if await self.notices.get(key) is not None:
-                continue  # went out before a restart
-            kind = cached.kind if cached.kind in ("video", "photo", "audio") else "document"
-            reply = File(cached.path.name, path=cached.path, kind=kind)  # type: ignore[arg-type]
-            if cached.path.stat().st_size > self.config.upload_limit:
-                reply_text = words.t("grab.error.upload_too_big", name=cached.path.name)
-                handle = await self.core.notifier.send(user, Text(reply_text))
-            else:
-                try:
-                    handle = await self.core.notifier.send(user, reply)
-                except DeliveryFailed as exc:
-                    raise GrabError(str(exc)) from exc
-            await self.notices.record(key, user.id, handle)
-        return size
 
     async def _finish(self, grab_id: int, status: str, **values: object) -> None:
         await self._set(grab_id, status=status, finished_at=self.core.clock.now(), **values)

@@ -37,4 +37,8 @@ class GrabConfig:
     trusted_endpoints: frozenset[str] = frozenset()
     cookies_dir: Path | None = None
     upload_limit: int = 50 * 1024 * 1024
+    links_mode: str = "auto"  # "auto": fit videos first, link otherwise; "always": link
+    min_video_kbps: int = 300  # below this a fitted video is not worth watching: link it
+    public_base_url: str | None = None  # PUBLIC_BASE_URL: where /files/<token> is reached
+    link_ttl_hours: int = 24
     resolver: Resolver = system_resolver
