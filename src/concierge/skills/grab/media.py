@@ -61,6 +61,13 @@ def safe_name(raw: str, extension: str, fallback: str = "file") -> str:
     return stem[: MAX_NAME - len(suffix)].rstrip(" ._") + suffix
 
 
+def _written(path: Path) -> tuple[int, str]:
+    try:
+        return path.stat().st_mtime_ns, path.name
+    except OSError:
+        return 0, path.name
+
+
 def settle(folder: Path, found: list[Path]) -> list[tuple[Path, MediaKind]]:
     """Rename each downloaded file to a safe, unique name directly inside ``folder``.
 
@@ -70,7 +77,7 @@ def settle(folder: Path, found: list[Path]) -> list[tuple[Path, MediaKind]]:
     root = folder.resolve()
     settled: list[tuple[Path, MediaKind]] = []
     taken: set[str] = set()
-    for path in sorted(found):
+    for path in sorted(found, key=_written):  # in the order the tool wrote them
         real = path.resolve()
         if not real.is_file():
             continue
