@@ -253,6 +253,7 @@ async def build_app(
         clock=SYSTEM_CLOCK,
         jobs=jobs,
         default_language=settings.default_language,
+        metrics=Metrics(),
     )
     movies_http = assembly.http_factory(settings)
     skills: list[Skill] = [
@@ -278,7 +279,7 @@ async def build_app(
         catalog=catalog,
         users=users,
         notifier=notifier,
-        metrics=Metrics(),
+        metrics=core.metrics or Metrics(),
         policy=AccessPolicy(owners, settings.access_mode, settings.default_language),
         skills=skills,
         llm=llm,

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from concierge.core.clock import Clock
     from concierge.core.i18n import Catalog
     from concierge.core.jobs import Jobs
+    from concierge.core.metrics import Metrics
     from concierge.core.notify import Notifier
     from concierge.storage.credentials import CredentialStore
     from concierge.storage.db import Database
@@ -29,3 +30,4 @@ class CoreServices:
     clock: Clock
     jobs: Jobs
     default_language: str
+    metrics: Metrics | None = None  # the app's Prometheus registry, for skills' own metrics

@@ -33,6 +33,10 @@ async def test_console_link_and_offline_intent(
         await app.jobs.run_until_idle()
         await chat.handle_line(f"скачай {site.url}/red.png")
         await app.jobs.run_until_idle()
+        exported = app.metrics.render().decode()
+    assert "concierge_grab_bytes_total" in exported
+    delivered = len(media["clip.mp4"]) + len(media["red.png"])
+    assert f"concierge_grab_bytes_total {float(delivered)}" in exported
     shown = out.getvalue()
     assert "⏳ В очереди, место 1" in shown
     assert "✎ #1: ✅ Готово" in shown

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ from concierge.skills.grab.admission import KIND, Admission, Refused
 from concierge.skills.grab.cache import FileCache, url_key
 from concierge.skills.grab.delivery import Delivery
 from concierge.skills.grab.links import Links
+from concierge.skills.grab.metrics import GrabMetrics
 from concierge.skills.grab.models import GrabRow
 from concierge.skills.grab.progress import ProgressMessage
 from concierge.skills.grab.protocol import ChildSpec, Event
@@ -87,6 +89,7 @@ class GrabService:
         self.buttons = ButtonStore(core.db)
         self._routes = dict(config.routes)
         self.delivery = Delivery(core.notifier, self.notices, config, links)
+        self.metrics = GrabMetrics(core.metrics)
         self._router_lock = asyncio.Lock()
 
     def job_kind(self) -> JobKind[GrabPayload]:
@@ -146,6 +149,7 @@ class GrabService:
             user_id=user.id,
         )
         await self._set(grab_id, job_id=job_id)
+        self.metrics.queue_depth.set(len(await self.admission.waiting()))
         log.info("grab_queued", user=user.key, grab=grab_id, job=job_id, position=slot.position)
         return text
 
@@ -215,6 +219,7 @@ class GrabService:
             lambda: progress.show(render.phase(words, "converting", row.url), final=True),
         )
         await self._finish(row.id, "done", size_bytes=size)
+        self.metrics.bytes.inc(size)
         await progress.show(render.done(words, row.url, len(cached), size, from_cache), final=True)
 
     async def _download(self, a: Attempt) -> list[tuple[Path, str]]:
@@ -258,10 +263,16 @@ class GrabService:
             elif event.type == "route" and event.tool:
                 await self._set(row.id, tool=event.tool)
 
-        result = await run_child(spec, on_event, timeout=self.config.timeout)
+        self.metrics.queue_depth.set(len(await self.admission.waiting()))
+        started = time.monotonic()
+        with self.metrics.active.track_inprogress():
+            result = await run_child(spec, on_event, timeout=self.config.timeout)
         if result.error is None:
+            got = sum(path.stat().st_size for path, _ in result.files)
+            self.metrics.speed.observe(got / max(time.monotonic() - started, 1e-3))
             return result.files
         reason = result.error
+        self.metrics.failures.labels(reason.value).inc()
         log.warning(
             "grab_failed", grab=row.id, reason=reason.value, attempt=ctx.attempt, tool=result.tool
         )
