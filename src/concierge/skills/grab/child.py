@@ -70,8 +70,14 @@ def download(spec: ChildSpec, emit: Emitter) -> list[Path]:
     except Failure as exc:
         if exc.reason not in (Reason.UNSUPPORTED, Reason.NO_MEDIA):
             raise
+        first = exc
     emit(Event(type="route", tool="gallery-dl"))
-    return run_gallery(spec, emit, generic=True)
+    try:
+        return run_gallery(spec, emit, generic=True)
+    except Failure as exc:
+        if exc.reason in (Reason.REFUSED, Reason.TOO_BIG, Reason.TOO_LONG, Reason.LOGIN):
+            raise
+        raise first from exc  # gallery-dl found nothing either: yt-dlp's answer stands
 
 
 def main() -> int:

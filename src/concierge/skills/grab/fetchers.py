@@ -32,9 +32,12 @@ _MESSAGES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (Reason.PRIVATE, ("private video", "this video is private", "is private")),
     (Reason.LOGIN, ("sign in", "login required", "log in", "--cookies", "authenticat")),
     (Reason.GEO, ("geo restrict", "not available in your country", "geo-restrict")),
-    (Reason.GONE, ("removed", "no longer available", "http error 404", "404 not found", "410")),
-    (Reason.TIMEOUT, ("timed out", "timeout")),
+    (
+        Reason.GONE,
+        ("removed", "no longer available", "http error 404", "404 not found", "http error 410"),
+    ),
     (Reason.NETWORK, ("http error 5", "connection", "temporary failure", "reset by peer")),
+    (Reason.NETWORK, ("timed out", "timeout")),
 )
 
 

@@ -22,15 +22,15 @@ class Reason(StrEnum):
     GEO = "geo"
     TOO_BIG = "too_big"
     TOO_LONG = "too_long"
-    TIMEOUT = "timeout"
-    NETWORK = "network"  # transient: the queue retries with back-off
+    TIMEOUT = "timeout"  # the whole attempt ran out of time (GRAB_TIMEOUT_SECONDS): final
+    NETWORK = "network"  # transient (refused, reset, 5xx, a read timed out): retried
     REFUSED = "refused"  # the connect-time guard refused a non-public address
     NO_MEDIA = "no_media"
     FAILED = "failed"
 
     @property
     def transient(self) -> bool:
-        return self in (Reason.NETWORK, Reason.TIMEOUT)
+        return self is Reason.NETWORK
 
 
 class ChildSpec(BaseModel):
