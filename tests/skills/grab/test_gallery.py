@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from concierge.storage.jobs import EmbeddedJobs
-from tests.skills.grab.conftest import grab_app
-from tests.skills.grab.support import attach, say
+from tests.skills.grab.conftest import grab_app, telegram_for
+from tests.support.fake_telegram import FakeTelegram
 
 OWNER = 1
 PAGE = b"""<html><head><title>Holiday</title></head><body><h1>Holiday pictures</h1>
@@ -67,20 +66,35 @@ def gallery(media: dict[str, bytes]) -> Iterator[Gallery]:
         site.close()
 
 
-async def test_a_gallery_page_arrives_as_its_pictures(
-    tmp_path: Path, gallery: Gallery, media: dict[str, bytes]
+async def test_a_gallery_page_arrives_as_an_album(
+    tmp_path: Path, gallery: Gallery, fake: FakeTelegram, media: dict[str, bytes]
 ) -> None:
     async with grab_app(tmp_path) as app:
-        chats = attach(app)
-        await say(app, chats, OWNER, "http://127.0.0.2/holiday")
-        assert isinstance(app.jobs, EmbeddedJobs)
-        await app.jobs.run_until_idle()
-        fetched = len(gallery.hits)
-        await say(app, chats, OWNER, "http://127.0.0.2/holiday#again")
-        await app.jobs.run_until_idle()
-    photos = chats.files(OWNER)
-    assert [p.kind for p in photos] == ["photo"] * 4
-    assert [p.open().read() for p in photos[:2]] == [media["red.png"], media["blue.png"]]
-    assert [p.open().read() for p in photos[2:]] == [media["red.png"], media["blue.png"]]
-    assert len(gallery.hits) == fetched  # the second time from the cache
-    assert chats.texts(OWNER)[-1].startswith("✅ Sent again from the cache")
+        frontend = telegram_for(app, fake)
+        await frontend.start()
+        await app.jobs.start()
+        try:
+            fake.push(fake.text_update(OWNER, "http://127.0.0.2/holiday"))
+            await fake.wait_for(lambda: bool(fake.calls_to("sendMediaGroup")), 60, "the album")
+            fetched = len(gallery.hits)
+            fake.push(fake.text_update(OWNER, "http://127.0.0.2/holiday#again"))
+            await fake.wait_for(lambda: len(fake.calls_to("sendMediaGroup")) == 2, 60, "again")
+            await fake.wait_for(
+                lambda: "cache" in fake.calls_to("editMessageText")[-1].params["text"],
+                10,
+                "the cached edit",
+            )
+        finally:
+            await app.jobs.stop()
+            await frontend.stop()
+    albums = fake.calls_to("sendMediaGroup", chat_id=OWNER)
+    assert all(c.ok for c in albums), fake.summary()
+    for album in albums:
+        assert [m["media_group_id"] for m in album.result] == [
+            album.result[0]["media_group_id"]
+        ] * 2
+        assert [item["type"] for item in album.params["media"]] == ["photo", "photo"]
+        uploads = [album.files[i["media"].removeprefix("attach://")] for i in album.params["media"]]
+        assert uploads == [media["red.png"], media["blue.png"]]  # in page order
+    assert not fake.calls_to("sendPhoto")
+    assert len(gallery.hits) == fetched  # the second time from the cache, no request

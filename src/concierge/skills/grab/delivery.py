@@ -1,4 +1,5 @@
-"""Sending a grab's files: as video, photo, audio or document; too big → fit or link.
+"""Sending a grab's files: as video, photo, audio or document (pictures and videos of a
+gallery as albums of up to 10); too big → fit or link.
 
 Each file goes out under the key ``grab:<id>:file:<n>`` (``sent_notices``: checked
 before, written after), so a job run again after a crash sends only what did not go
@@ -16,7 +17,16 @@ from dataclasses import dataclass
 
 import structlog
 
-from concierge.core.messages import Button, File, FileKind, MessageHandle, Reply, Text
+from concierge.core.messages import (
+    MAX_ALBUM,
+    Album,
+    Button,
+    File,
+    FileKind,
+    MessageHandle,
+    Reply,
+    Text,
+)
 from concierge.core.notify import DeliveryFailed, Notifier
 from concierge.skills.grab import reencode
 from concierge.skills.grab.cache import CachedFile
@@ -29,6 +39,7 @@ from concierge.storage.sent_notices import SentNotices
 log = structlog.get_logger(__name__)
 
 _KINDS: dict[str, FileKind] = {"video": "video", "photo": "photo", "audio": "audio"}
+MAX_PHOTO = 10 * 1024 * 1024  # a bigger picture goes as a document, outside an album
 
 
 class DeliveryRetry(Exception):
@@ -52,16 +63,44 @@ class Delivery:
     ) -> int:
         """Send every file not sent yet; the bytes delivered (for the daily quota)."""
         size = 0
-        for n, cached in enumerate(files):
-            key = f"grab:{grab_id}:file:{n}"
-            if await self.notices.get(key) is not None:
-                size += cached.path.stat().st_size
-                continue  # went out before a restart
-            reply = await self._reply(cached, words, converting)
-            size += cached.path.stat().st_size
-            handle = await self._send(user, reply)
-            await self.notices.record(key, user.id, handle)
+        for unit in self._units(files):
+            key = f"grab:{grab_id}:file:{unit[0]}"
+            group = [files[n] for n in unit]
+            if await self.notices.get(key) is None:  # else it went out before a restart
+                reply: Reply
+                if len(group) > 1:
+                    reply = Album(
+                        tuple(File(f.path.name, path=f.path, kind=_KINDS[f.kind]) for f in group)
+                    )
+                else:
+                    reply = await self._reply(group[0], words, converting)
+                handle = await self._send(user, reply)
+                await self.notices.record(key, user.id, handle)
+            size += sum(f.path.stat().st_size for f in group)
         return size
+
+    def _units(self, files: list[CachedFile]) -> list[list[int]]:
+        """Indexes sent together: photos and videos that fit go as albums of up to 10."""
+        units: list[list[int]] = []
+        group: list[int] = []
+        for n, cached in enumerate(files):
+            size = cached.path.stat().st_size
+            fits = size <= self.config.upload_limit and (
+                cached.kind == "video" or (cached.kind == "photo" and size <= MAX_PHOTO)
+            )
+            if fits:
+                group.append(n)
+                if len(group) == MAX_ALBUM:
+                    units.append(group)
+                    group = []
+                continue
+            if group:
+                units.append(group)
+                group = []
+            units.append([n])
+        if group:
+            units.append(group)
+        return units
 
     async def _send(self, user: UserRecord, reply: Reply) -> MessageHandle:
         try:
