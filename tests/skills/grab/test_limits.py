@@ -93,3 +93,20 @@ async def test_sixty_links_from_six_users(tmp_path: Path, media: dict[str, bytes
     # fair order: the first six to start were six different users' first links
     first = sorted(jobs, key=lambda j: (j.started_at is None, j.started_at))[:6]
     assert len({j.user_id for j in first}) == 6
+
+
+async def test_the_daily_quota_refuses_with_the_reason_and_sweeps_orphans(
+    tmp_path: Path, site: FixtureServer
+) -> None:
+    async with grab_app(tmp_path, grab_daily_count=2, grab_allow_private=True) as app:
+        chats = attach(app)
+        orphan = tmp_path / "grab" / "jobs" / "999"
+        orphan.mkdir(parents=True)
+        (orphan / "half.mp4.part").write_bytes(b"x")
+        for n in range(3):
+            await say(app, chats, 11, f"{site.url}/clip.mp4?n={n}")
+        await app.scheduler.run_once("grab.sweep")
+    assert chats.texts(11)[2] == (
+        "You reached today's limit of 2 downloads. It resets at 00:00 UTC."
+    )
+    assert not orphan.exists()

@@ -50,6 +50,7 @@ def build(deps: GrabDeps) -> Skill:
     handlers = GrabCommands(service)
 
     async def sweep() -> None:
+        await service.sweep_orphans()
         await service.cache.sweep()
         await service.cache.enforce_quota()
 

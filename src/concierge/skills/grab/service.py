@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import structlog
 from pydantic import BaseModel
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from concierge.core.access import Role
 from concierge.core.buttons import ButtonStore
@@ -284,6 +284,25 @@ class GrabService:
         await self._finish(row.id, "failed", reason=reason.value)
         await progress.show(render.failed(words, row.url, reason.value), final=True)
         raise PermanentJobError(f"{reason.value}: {result.detail[:300]}")
+
+    async def sweep_orphans(self) -> int:
+        """Remove job folders no live grab owns (left by a crash); how many."""
+        jobs = self.config.work_dir / "jobs"
+        if not jobs.is_dir():
+            return 0
+        async with self.core.db.session() as s:
+            live = {
+                str(i)
+                for i in await s.scalars(
+                    select(GrabRow.id).where(GrabRow.status.in_(("queued", "running")))
+                )
+            }
+        removed = 0
+        for folder in jobs.iterdir():
+            if folder.name not in live:
+                await asyncio.to_thread(shutil.rmtree, folder, True)
+                removed += 1
+        return removed
 
     async def _route(self, url: str) -> str:
         """The tool for ``url``; the first call builds the libraries' extractor lists."""
