@@ -99,3 +99,24 @@ def telegram_for(app: App, bot_api: FakeTelegram) -> TelegramFrontend:
         stream_interval=0.05,
         poll_timeout=1,
     )
+
+
+@asynccontextmanager
+async def telegram_running(app: App, bot_api: FakeTelegram) -> AsyncIterator[None]:
+    """The app's Telegram front-end on the fake Bot API, with its job workers running."""
+    frontend = telegram_for(app, bot_api)
+    await frontend.start()
+    await app.jobs.start()
+    try:
+        yield
+    finally:
+        await app.jobs.stop()
+        await frontend.stop()
+
+
+async def last_edit_says(bot_api: FakeTelegram, words: str) -> None:
+    await bot_api.wait_for(
+        lambda: words in bot_api.calls_to("editMessageText")[-1].params["text"],
+        10,
+        f"an edit saying {words!r}",
+    )

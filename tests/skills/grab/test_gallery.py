@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.skills.grab.conftest import grab_app, telegram_for
+from tests.skills.grab.conftest import grab_app, last_edit_says, telegram_running
 from tests.support.fake_telegram import FakeTelegram
 
 OWNER = 1
@@ -69,24 +69,13 @@ def gallery(media: dict[str, bytes]) -> Iterator[Gallery]:
 async def test_a_gallery_page_arrives_as_an_album(
     tmp_path: Path, gallery: Gallery, fake: FakeTelegram, media: dict[str, bytes]
 ) -> None:
-    async with grab_app(tmp_path) as app:
-        frontend = telegram_for(app, fake)
-        await frontend.start()
-        await app.jobs.start()
-        try:
-            fake.push(fake.text_update(OWNER, "http://127.0.0.2/holiday"))
-            await fake.wait_for(lambda: bool(fake.calls_to("sendMediaGroup")), 60, "the album")
-            fetched = len(gallery.hits)
-            fake.push(fake.text_update(OWNER, "http://127.0.0.2/holiday#again"))
-            await fake.wait_for(lambda: len(fake.calls_to("sendMediaGroup")) == 2, 60, "again")
-            await fake.wait_for(
-                lambda: "cache" in fake.calls_to("editMessageText")[-1].params["text"],
-                10,
-                "the cached edit",
-            )
-        finally:
-            await app.jobs.stop()
-            await frontend.stop()
+    async with grab_app(tmp_path) as app, telegram_running(app, fake):
+        fake.push(fake.text_update(OWNER, "http://127.0.0.2/holiday"))
+        await fake.wait_for(lambda: bool(fake.calls_to("sendMediaGroup")), 60, "the album")
+        fetched = len(gallery.hits)
+        fake.push(fake.text_update(OWNER, "http://127.0.0.2/holiday#again"))
+        await fake.wait_for(lambda: len(fake.calls_to("sendMediaGroup")) == 2, 60, "again")
+        await last_edit_says(fake, "cache")
     albums = fake.calls_to("sendMediaGroup", chat_id=OWNER)
     assert all(c.ok for c in albums), fake.summary()
     for album in albums:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.skills.grab.conftest import grab_app, telegram_for
+from tests.skills.grab.conftest import grab_app, last_edit_says, telegram_running
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.fixture_server import FixtureServer
 
@@ -16,29 +16,14 @@ async def test_pasted_link_becomes_one_edited_message_then_the_video(
     tmp_path: Path, fake: FakeTelegram, site: FixtureServer, media: dict[str, bytes]
 ) -> None:
     url = f"{site.url}/clip.mp4"
-    async with grab_app(tmp_path) as app:
-        frontend = telegram_for(app, fake)
-        await frontend.start()
-        await app.jobs.start()
-        try:
-            fake.push(fake.text_update(OWNER, url))
-            await fake.wait_for(lambda: bool(fake.calls_to("sendVideo")), 60, "the video")
-            await fake.wait_for(
-                lambda: "Done" in fake.calls_to("editMessageText")[-1].params["text"],
-                10,
-                "the last edit",
-            )
-            downloads = len(site.hits_for("/clip.mp4"))
-            fake.push(fake.text_update(OWNER, url))
-            await fake.wait_for(lambda: len(fake.calls_to("sendVideo")) == 2, 60, "again")
-            await fake.wait_for(
-                lambda: "cache" in fake.calls_to("editMessageText")[-1].params["text"],
-                10,
-                "the cached edit",
-            )
-        finally:
-            await app.jobs.stop()
-            await frontend.stop()
+    async with grab_app(tmp_path) as app, telegram_running(app, fake):
+        fake.push(fake.text_update(OWNER, url))
+        await fake.wait_for(lambda: bool(fake.calls_to("sendVideo")), 60, "the video")
+        await last_edit_says(fake, "Done")
+        downloads = len(site.hits_for("/clip.mp4"))
+        fake.push(fake.text_update(OWNER, url))
+        await fake.wait_for(lambda: len(fake.calls_to("sendVideo")) == 2, 60, "again")
+        await last_edit_says(fake, "cache")
 
     sent = [c for c in fake.calls_to("sendMessage", chat_id=OWNER) if c.ok]
     assert len(sent) == 2, fake.summary()
