@@ -79,7 +79,7 @@ class _Log:
 
 
 def run_ytdlp(spec: ChildSpec, emit: Emit, *, generic: bool) -> list[Path]:
-    """``generic``: only yt-dlp's Generic extractor (direct files, og:video, HTML5 video),
+    """``generic``: only yt-dlp's generic extractors (direct files, og:video, HTML5 media),
     which spares the child building the whole extractor list (seconds of CPU)."""
     import yt_dlp  # type: ignore[import-untyped]
     from yt_dlp.utils import (  # type: ignore[import-untyped]
@@ -135,6 +135,11 @@ def run_ytdlp(spec: ChildSpec, emit: Emit, *, generic: bool) -> list[Path]:
         "socket_timeout": spec.socket_timeout,
         "retries": 2,
         "fragment_retries": 2,
+        # only protocols yt-dlp downloads itself through the guarded sockets (no rtmpdump,
+        # no ffmpeg reading a URL): plain HTTP(S) and HLS with its native downloader
+        "format": "/".join(
+            f"bv*[protocol^={p}]+ba[protocol^={p}]/b[protocol^={p}]" for p in ("http", "m3u8")
+        ),
         "external_downloader": {"default": "native"},
         "hls_prefer_native": True,
         "restrictfilenames": True,
@@ -146,10 +151,15 @@ def run_ytdlp(spec: ChildSpec, emit: Emit, *, generic: bool) -> list[Path]:
         options["cookiefile"] = spec.cookies
     try:
         with yt_dlp.YoutubeDL(options, auto_init=not generic) as ydl:
-            if generic:
+            if generic:  # the generic page extractor and its HTML5 <video>/<audio> embeds
                 from yt_dlp.extractor.generic import GenericIE  # type: ignore[import-untyped]
+                from yt_dlp.extractor.genericembeds import (  # type: ignore[import-untyped]
+                    HTML5MediaEmbedIE,
+                    QuotedHTMLIE,
+                )
 
-                ydl.add_info_extractor(GenericIE())
+                for ie in (HTML5MediaEmbedIE, QuotedHTMLIE, GenericIE):
+                    ydl.add_info_extractor(ie())
             ydl.download([spec.url])
     except Failure:
         raise
