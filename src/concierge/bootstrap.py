@@ -101,7 +101,10 @@ def build_database(settings: Settings) -> Database:
 
 def build_jobs(settings: Settings, db: Database, clock: Clock = SYSTEM_CLOCK) -> Jobs:
     """The job engine: the embedded one on the application's database (SQLite or Postgres)."""
-    return EmbeddedJobs(db, clock=clock, concurrency=settings.jobs_concurrency)
+    # link downloads (at most GRAB_MAX_RUNNING at once, mostly waiting on their child
+    # process) get slots on top, so they never hold up notices and polls
+    slots = settings.jobs_concurrency + settings.grab_max_running
+    return EmbeddedJobs(db, clock=clock, concurrency=slots)
 
 
 def build_secret_box(settings: Settings) -> SecretBox:
