@@ -110,3 +110,21 @@ async def test_the_daily_quota_refuses_with_the_reason_and_sweeps_orphans(
         "You reached today's limit of 2 downloads. It resets at 00:00 UTC."
     )
     assert not orphan.exists()
+
+
+async def test_one_users_links_run_two_at_a_time(tmp_path: Path, media: dict[str, bytes]) -> None:
+    busy = BusySite(media["clip.mp4"])
+    paths = [f"/u11/solo{k}.mp4" for k in range(5)]
+    with FixtureServer(dict.fromkeys(paths, busy)) as site:  # type: ignore[arg-type]
+        async with grab_app(tmp_path, grab_allow_private=True) as app:
+            chats = attach(app)
+            for path in paths:
+                await say(app, chats, 11, f"{site.url}{path}")
+            await app.jobs.start()
+
+            async def delivered() -> bool:
+                return len(chats.files(11)) == len(paths)
+
+            await until(delivered, 120, "all five")
+            await app.jobs.stop()
+    assert busy.peak["u11"] == 2, busy.peak  # five slots free, yet only two of one user's
