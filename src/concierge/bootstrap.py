@@ -33,7 +33,7 @@ from concierge.core.scheduler import Scheduler
 from concierge.core.schedules import Every, Schedule
 from concierge.core.skill import Skill
 from concierge.core.time_commands import TimeZoneCommands
-from concierge.skills import downloads, movies
+from concierge.skills import downloads, grab, movies
 from concierge.skills.downloads.factory import default_factory
 from concierge.skills.downloads.library import LibraryIndex
 from concierge.skills.downloads.render import send_button
@@ -109,11 +109,14 @@ def build_database(settings: Settings) -> Database:
 def build_jobs(settings: Settings, db: Database, clock: Clock = SYSTEM_CLOCK) -> Jobs:
     """The job engine ``JOBS_BACKEND`` picks: procrastinate (Postgres) or the embedded one
     on the application's database (SQLite or Postgres)."""
+    # link downloads (at most GRAB_MAX_RUNNING at once, mostly waiting on their child
+    # process) get slots on top, so they never hold up notices and polls
+    slots = settings.jobs_concurrency + settings.grab_max_running
     if settings.effective_jobs_backend() == "procrastinate":
         if db.is_sqlite:
             raise ValueError("JOBS_BACKEND=procrastinate needs a Postgres DATABASE_URL")
-        return ProcrastinateJobs(db, clock=clock, concurrency=settings.jobs_concurrency)
-    return EmbeddedJobs(db, clock=clock, concurrency=settings.jobs_concurrency)
+        return ProcrastinateJobs(db, clock=clock, concurrency=slots)
+    return EmbeddedJobs(db, clock=clock, concurrency=slots)
 
 
 def build_scheduler(
@@ -245,7 +248,37 @@ def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> l
                 ],
             )
         ),
+        grab.build(grab.GrabDeps(core=core, config=grab_config(settings))),
     ]
+
+
+def grab_config(settings: Settings) -> grab.GrabConfig:
+    """The grab skill's limits and folders (GRAB_* settings)."""
+    mb = 1024 * 1024
+    return grab.GrabConfig(
+        work_dir=settings.data_dir / "grab",
+        limits=grab.Limits(
+            max_waiting=settings.grab_max_waiting,
+            max_running=settings.grab_max_running,
+            per_user=settings.grab_max_per_user,
+            daily_count=settings.grab_daily_count,
+            daily_bytes=settings.grab_daily_mb * mb,
+        ),
+        max_file_bytes=settings.grab_max_file_mb * mb,
+        max_duration=settings.grab_max_duration_seconds,
+        timeout=float(settings.grab_timeout_seconds),
+        storage_bytes=settings.grab_storage_mb * mb,
+        memory_mb=settings.grab_memory_mb,
+        routes=dict(grab.parse_routes(settings.grab_routes)),
+        allow_private=settings.grab_allow_private,
+        trusted_endpoints=frozenset(e.lower() for e in settings.grab_allowed_endpoints),
+        cookies_dir=settings.data_dir / "cookies",
+        upload_limit=settings.telegram_upload_limit_mb * mb,
+        links_mode=settings.grab_links,
+        min_video_kbps=settings.grab_min_video_kbps,
+        public_base_url=settings.public_base_url,
+        link_ttl_hours=settings.grab_link_hours,
+    )
 
 
 def _secret(value: SecretStr | None) -> str | None:
@@ -277,6 +310,7 @@ async def build_app(
         jobs=jobs,
         scheduler=scheduler,
         default_language=settings.default_language,
+        metrics=Metrics(),
     )
     movies_http = assembly.http_factory(settings)
     skills: list[Skill] = [
@@ -302,7 +336,7 @@ async def build_app(
         catalog=catalog,
         users=users,
         notifier=notifier,
-        metrics=Metrics(),
+        metrics=core.metrics or Metrics(),
         policy=AccessPolicy(owners, settings.access_mode, settings.default_language),
         skills=skills,
         llm=llm,

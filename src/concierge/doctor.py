@@ -32,6 +32,7 @@ from concierge.core.model_choice import (
     LLMSettings,
 )
 from concierge.logging import MASK, Redactor
+from concierge.skills.grab.checks import check_grab
 from concierge.storage.db import Database, DatabaseError
 from concierge.storage.models import CredentialRow
 from concierge.storage.secrets import KEY_FILE_NAME, SecretBox, SecretsError, load_keys
@@ -321,6 +322,7 @@ async def run_doctor(
             *probes.metadata(settings),
             *probes.torznab(settings),
             ("sync api", _configured(settings.sync_api_key)),
+            ("link downloads", check_grab(settings.grab_routes)),
         ]
         checks = await asyncio.gather(
             *(_timed(name, check, check_seconds, redact) for name, check in named)
