@@ -6,6 +6,8 @@ same run; plus the slowest top-level imports from ``-X importtime``.
 ``serve``: resident memory of ``python -m concierge serve`` with Telegram (a fake Bot
 API on loopback) and every skill, once it is polling and idle, against a bare
 interpreter that imported python-telegram-bot. Both in fresh data dirs on SQLite.
+Bytecode is cached under the temp dir (``PYTHONPYCACHEPREFIX``; the first run compiles),
+as an installed app has it, even where ``PYTHONDONTWRITEBYTECODE`` is set.
 
 Prints the figures and a last ``BENCH {json}`` line for ``bench/run_all.py``.
 Usage: uv run python bench/startup.py
@@ -33,7 +35,9 @@ IDLE_SECONDS = 3.0
 
 def _env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DISCORD_"))}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
+        PYTHONPYCACHEPREFIX=str(data_dir.parent / "pycache"),
         CONCIERGE_DATA_DIR=str(data_dir),
         DATABASE_URL=f"sqlite+aiosqlite:///{data_dir / 'c.db'}",
         LLM_PROVIDER="offline",

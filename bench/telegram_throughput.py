@@ -9,7 +9,7 @@ both (it would measure Telegram's flood limits, not the code); retries stay on.
 Prints updates/second and p50/p99 latency (update available → reply received by the
 API) for each, the ratios, and a last ``BENCH {json}`` line for ``bench/run_all.py``.
 Usage: uv run python bench/telegram_throughput.py [--chats 40] [--messages 10]
-[--db URL] [--model offline|scripted]
+[--db URL] [--model offline|scripted]   (a Postgres ``--db`` is emptied first)
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pathlib import Path
 
 import structlog
 from pydantic import SecretStr
+from sqlalchemy import text
 from telegram import Update
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
@@ -141,6 +142,10 @@ async def run_concierge(
     swaps the offline model for tests' scripted model (a provider that answers at once)."""
     fake = FakeTelegram().start()
     db = Database(db_url or f"sqlite+aiosqlite:///{data_dir / 'bench.db'}")
+    if db_url and db_url.startswith("postgresql"):  # emptied: earlier runs' update ids recur
+        async with db.engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
     await db.upgrade()
     try:
         catalog = Catalog.load()

@@ -58,7 +58,11 @@ def test_every_corpus_name_reads_exactly_as_parsett_itself_reads_it() -> None:
 
     corpus = Path(__file__).parents[1] / "fixtures" / "movies" / "release_corpus.json"
     names = [case["name"] for case in json.loads(corpus.read_text("utf-8"))]
+    from PTT.adult import load_adult_keywords
+
+    keywords = sorted(load_adult_keywords())[::200]  # a few, long and short
     names += [NAME, "Show.S01E02.1080p", "[Group] Anime - 05 [1080p][RUS]", "XXX.Movie.2020"]
+    names += [f"Some.{keyword.title()}.Clip.2020.720p" for keyword in keywords]
     clear_cache()
     for name in names:
         plain = PTT.parse_title(name)

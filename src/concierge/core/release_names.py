@@ -7,9 +7,9 @@ searches (issue 15: repeated searches re-parse nothing), so readings are cached 
 that guarded name. PTT keeps no state between calls and ``lru_cache`` is thread-safe,
 so callers may parse on worker threads (``asyncio.to_thread``) as well as on the loop.
 
-PTT's own parser asks ``inspect.signature`` of a handler's transformer on every match
-(about half of its time); ours is PTT's parser with PTT's handlers, each transformer
-carrying its signature precomputed, so readings are the same at half the cost. PTT is
+PTT's own parser asks ``inspect.signature`` of a handler's transformer, and re-reads
+every option, on each match; ours is PTT's parser with PTT's handlers whose regular
+expression handlers have that fixed when made, so readings are the same for less. PTT is
 imported on the first parse: start-up does not pay for its ~400 regular expressions.
 """
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import inspect
 import threading
-import types
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from types import MappingProxyType
@@ -38,24 +37,95 @@ def parse_name(name: str) -> Mapping[str, Any]:
     return _parse(name[:MAX_PARSED_NAME])
 
 
-def _with_signature(transformer: Callable[..., Any]) -> Callable[..., Any]:
-    """``transformer`` with ``__signature__`` set, so ``inspect.signature`` returns at once.
+def _regexp_handler(
+    name: str, pattern: Any, transformer: Callable[..., Any], options: dict[str, Any]
+) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
+    """PTT's ``create_handler_from_regexp``, with what it recomputes per match done once.
 
-    A plain function is copied (PTT's own object stays untouched, calls cost the same).
+    PTT asks ``inspect.signature`` of the transformer, the pattern's group count and
+    every option on each call; here they are fixed when the handler is made. The
+    matching and bookkeeping are PTT's, line for line (the corpus test compares every
+    reading with parsett's own parser).
     """
-    signature = inspect.signature(transformer)
-    if isinstance(transformer, types.FunctionType):
-        copy = types.FunctionType(
-            transformer.__code__,
-            transformer.__globals__,
-            transformer.__name__,
-            transformer.__defaults__,
-            transformer.__closure__,
-        )
-        copy.__kwdefaults__ = transformer.__kwdefaults__
-        copy.__signature__ = signature  # type: ignore[attr-defined]
-        return copy
-    return transformer
+    from PTT.parse import BEFORE_TITLE_MATCH_REGEX
+
+    search = pattern.search
+    before_title = BEFORE_TITLE_MATCH_REGEX.match
+    has_group = pattern.groups >= 1
+    wants_previous = len(inspect.signature(transformer).parameters) > 1
+    skip_if_found = options.get("skipIfAlreadyFound", False)
+    skip_if_first = options.get("skipIfFirst", False)
+    remove = options.get("remove", False)
+    skip_from_title = options.get("skipFromTitle", False)
+    has_value, value = "value" in options, options.get("value")
+
+    def handler(context: dict[str, Any]) -> dict[str, Any] | None:
+        result = context["result"]
+        if skip_if_found and name in result:
+            return None
+        title = context["title"]
+        match = search(title)
+        if not match:
+            return None
+        matched = context["matched"]
+        raw_match = match.group(0)
+        clean_match = match.group(1) if has_group else raw_match
+        argument = clean_match or raw_match
+        if wants_previous:
+            transformed = transformer(argument, result.get(name))
+        else:
+            transformed = transformer(argument)
+        if isinstance(transformed, str):
+            transformed = transformed.strip()
+        before = before_title(title)
+        is_before_title = before is not None and raw_match in before.group(1)
+        start = match.start()
+        if skip_if_first:
+            others = [v["match_index"] for k, v in matched.items() if k != name]
+            if others and all(start < index for index in others):
+                return None
+        if transformed is None:
+            return None
+        if name not in matched:
+            matched[name] = {"raw_match": raw_match, "match_index": start}
+        result[name] = value if has_value else transformed
+        return {
+            "raw_match": raw_match,
+            "match_index": start,
+            "remove": remove,
+            "skip_from_title": is_before_title or skip_from_title,
+        }
+
+    return handler
+
+
+def _adult_handler() -> Callable[[dict[str, Any]], None]:
+    """PTT's ``is_adult_content`` (any of ~1,000 keywords inside the title) by trigrams.
+
+    PTT tests every keyword against every title; here only the keywords whose first
+    three letters occur in the title are tested, which decides exactly the same.
+    """
+    from PTT.adult import load_adult_keywords
+
+    short: list[str] = []
+    by_trigram: dict[str, list[str]] = {}
+    for keyword in load_adult_keywords():
+        if len(keyword) < 3:
+            short.append(keyword)
+        else:
+            by_trigram.setdefault(keyword[:3], []).append(keyword)
+
+    def is_adult_content(context: dict[str, Any]) -> None:
+        result = context["result"]
+        if result.get("adult"):
+            return
+        title = context["title"].lower()
+        trigrams = {title[i : i + 3] for i in range(len(title) - 2)}
+        candidates = [k for t in trigrams.intersection(by_trigram) for k in by_trigram[t]]
+        if any(keyword in title for keyword in (*short, *candidates)):
+            result["adult"] = True
+
+    return is_adult_content
 
 
 _parser: Parser | None = None
@@ -63,7 +133,11 @@ _parser_lock = threading.Lock()
 
 
 def _build_parser() -> Parser:
+    import regex  # type: ignore[import-untyped]
     from PTT import Parser, add_defaults
+    from PTT.adult import is_adult_content
+    from PTT.parse import extend_options
+    from PTT.transformers import none
 
     class FastParser(Parser):  # type: ignore[misc]
         def add_handler(
@@ -73,8 +147,19 @@ def _build_parser() -> Parser:
             transformer: Any = None,
             options: Any = None,
         ) -> None:
-            if callable(transformer):
-                transformer = _with_signature(transformer)
+            if isinstance(handler_name, str) and isinstance(handler, regex.Pattern):
+                made = _regexp_handler(
+                    handler_name,
+                    handler,
+                    transformer if callable(transformer) else none,
+                    extend_options(options if isinstance(options, dict) else {}),
+                )
+                made.__name__ = handler_name
+                made.handler_name = handler_name  # type: ignore[attr-defined]
+                self.handlers.append(made)
+                return
+            if handler is is_adult_content:
+                handler = _adult_handler()
             super().add_handler(handler_name, handler, transformer, options)
 
     parser = FastParser()
