@@ -73,6 +73,14 @@ class Settings(BaseSettings):
     telegram_local_mode: bool = False
     bot_username: str | None = None
 
+    # --- discord ---
+    discord_bot_token: SecretStr | None = None
+    discord_api_base_url: str = "https://discord.com/api/v10"
+    discord_gateway_url: str = "wss://gateway.discord.gg/"
+    discord_guild_ids: CsvList = Field(default_factory=list)
+    discord_upload_limit_mb: int | None = Field(default=None, ge=1)  # None: what Discord reports
+    discord_link_channels: CsvList = Field(default_factory=list)
+
     # --- movies: metadata ---
     tmdb_api_key: SecretStr | None = None
     tmdb_base_url: str = "https://api.themoviedb.org/3"
@@ -100,7 +108,13 @@ class Settings(BaseSettings):
     download_poll_seconds: int = 60
 
     _split = field_validator(
-        "owner_ids", "torrent_sources", "torznab_endpoints", "torrent_client_users", mode="before"
+        "owner_ids",
+        "torrent_sources",
+        "torznab_endpoints",
+        "torrent_client_users",
+        "discord_guild_ids",
+        "discord_link_channels",
+        mode="before",
     )(_split_csv)
 
     @property

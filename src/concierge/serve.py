@@ -30,12 +30,16 @@ class FrontEnd(Protocol):
 
 
 def build_frontends(settings: Settings, app: App) -> list[FrontEnd]:
-    """The chat front-ends the settings ask for (Telegram when a token is set)."""
+    """The chat front-ends the settings ask for (Telegram, Discord: each when its token is set)."""
     frontends: list[FrontEnd] = []
     if settings.telegram_bot_token is not None:
         from concierge.frontends.telegram.wiring import build_telegram
 
         frontends.append(build_telegram(settings, app))
+    if settings.discord_bot_token is not None:
+        from concierge.frontends.discord.wiring import build_discord
+
+        frontends.append(build_discord(settings, app))
     return frontends
 
 

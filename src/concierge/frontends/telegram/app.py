@@ -268,10 +268,10 @@ class TelegramFrontend:
         """The command menu in English (default) and Russian; owners see every command."""
         listed = [
             c
-            for c in self.registry.listed_commands()
+            for c in self.registry.menu(Role.OWNER)
             if 0 < len(c.name) <= 32 and set(c.name) <= _COMMAND_NAME_CHARS
         ]
-        public = [c for c in listed if Role.USER.allows(c.min_role)]
+        public = [c for c in self.registry.menu(Role.USER) if c in listed]
         owners = [uid for platform, uid in self.dispatcher.policy.owners if platform == PLATFORM]
         bot = self.application.bot
         for lang in LANGUAGES:
