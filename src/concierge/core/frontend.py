@@ -20,6 +20,16 @@ log = structlog.get_logger(__name__)
 LangSource = Callable[[], Awaitable[str]]
 
 
+class FileTooLarge(ValueError):
+    """The file is over the upload limit of the chat it goes to."""
+
+    def __init__(self, filename: str, size: int, limit: int) -> None:
+        super().__init__(f"{filename} is {size} bytes, over the {limit}-byte upload limit")
+        self.filename = filename
+        self.size = size
+        self.limit = limit
+
+
 def language_source(users: UserRepo, ref: UserRef, default: str) -> LangSource:
     """The user's language, looked up only when a text is about to be sent."""
 

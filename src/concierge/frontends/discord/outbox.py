@@ -19,14 +19,13 @@ from typing import cast
 import discord
 import structlog
 
-from concierge.core.frontend import LangSource
+from concierge.core.frontend import FileTooLarge, LangSource
 from concierge.core.i18n import Catalog
 from concierge.core.messages import Card, HandleKind, MessageHandle, Reply, Text
 from concierge.core.notify import MessageGone, RecipientUnreachable
 from concierge.frontends.discord.interaction import InteractionReply
 from concierge.frontends.discord.render import (
     EMPTY_TEXT,
-    FileTooLarge,
     Out,
     render_card,
     render_reply,

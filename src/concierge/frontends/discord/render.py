@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import discord
 import structlog
 
+from concierge.core.frontend import FileTooLarge
 from concierge.core.messages import ButtonRows, Card, File, Reply, Text
 
 log = structlog.get_logger(__name__)
@@ -26,16 +27,6 @@ MAX_PER_ROW = 5
 MAX_LABEL = 80
 MAX_CUSTOM_ID = 100
 EMPTY_TEXT = "…"  # Discord refuses an empty message; buttons alone still need one
-
-
-class FileTooLarge(ValueError):
-    """The file is over the upload limit of the chat it goes to."""
-
-    def __init__(self, filename: str, size: int, limit: int) -> None:
-        super().__init__(f"{filename} is {size} bytes, over the {limit}-byte upload limit")
-        self.filename = filename
-        self.size = size
-        self.limit = limit
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,8 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from concierge.core.access import Role
 from concierge.core.dispatch import Dispatcher
-from concierge.core.i18n import LANGUAGES, Catalog, resolve_language
+from concierge.core.frontend import language_source, mark_unreachable
+from concierge.core.i18n import LANGUAGES, Catalog
 from concierge.core.messages import Card, Inbound, MessageHandle, Reply, Text, UserRef
 from concierge.core.notify import DeliveryFailed, Notifier, RecipientUnreachable
 from concierge.core.registry import Registry
@@ -245,20 +246,10 @@ class TelegramFrontend:
     # --- helpers -------------------------------------------------------------------
 
     def language_source(self, ref: UserRef) -> LangSource:
-        async def language() -> str:
-            default = self.dispatcher.policy.default_language
-            user = await self.users.find(PLATFORM, ref.id)
-            if user is not None:
-                return resolve_language(user.language, user.platform_language, default)
-            return resolve_language(None, ref.language_code, default)
-
-        return language
+        return language_source(self.users, ref, self.dispatcher.policy.default_language)
 
     async def _mark_unreachable(self, platform_id: int) -> None:
-        user = await self.users.find(PLATFORM, platform_id)
-        if user is not None and not user.unreachable:
-            await self.users.set_unreachable(user.id)
-            log.warning("telegram_user_unreachable", user=user.key)
+        await mark_unreachable(self.users, PLATFORM, platform_id)
 
     def redact(self, text: str) -> str:
         token = self._token.get_secret_value()
