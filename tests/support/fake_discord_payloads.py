@@ -99,8 +99,9 @@ class Payloads:
     # --- dispatches tests inject ------------------------------------------------------
 
     def _interaction(
-        self, kind: int, user_id: int, name: str, locale: str, guild: bool, data: dict[str, Any]
-    ) -> dict[str, Any]:
+        self, kind: int, user_id: int, name: str, locale: str, guild: bool, data: dict[str, Any],
+        size_limit: int = UPLOAD_LIMIT,
+    ) -> dict[str, Any]:  # fmt: skip
         from tests.support.fake_discord import APP_ID, CHANNEL_ID, GUILD_ID
 
         user = self.user(user_id, name)
@@ -108,7 +109,7 @@ class Payloads:
             "id": str(self.fake.new_id()), "application_id": str(APP_ID), "type": kind,
             "data": data, "token": "itk-" + secrets.token_urlsafe(24), "version": 1,
             "locale": locale, "app_permissions": "2248473465835073",
-            "attachment_size_limit": UPLOAD_LIMIT, "entitlements": [],
+            "attachment_size_limit": size_limit, "entitlements": [],
         }  # fmt: skip
         if guild:
             payload |= {"guild_id": str(GUILD_ID), "member": self.member(user),
@@ -137,8 +138,9 @@ class Payloads:
         name: str = "Ann",
         locale: str = "en-US",
         guild: bool = True,
+        size_limit: int = UPLOAD_LIMIT,
     ) -> dict[str, Any]:
-        """INTERACTION_CREATE for ``/command`` with string ``options`` (type 3)."""
+        """INTERACTION_CREATE for ``/command`` with ``options`` (strings, integers)."""
         registered = next(
             (c for cmds in self.fake.commands.values() for c in cmds if c["name"] == command),
             None,
@@ -152,7 +154,7 @@ class Payloads:
                 for key, value in (options or {}).items()
             ],
         }
-        return self._interaction(2, user_id, name, locale, guild, data)
+        return self._interaction(2, user_id, name, locale, guild, data, size_limit)
 
     def press(
         self, user_id: int, custom_id: str, message_id: int, *, name: str = "Ann",

@@ -10,11 +10,13 @@ id, so a stored ``MessageHandle`` works from any job and after a restart.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import cast
+from typing import TypeVar, cast
 
 import discord
 import structlog
@@ -41,6 +43,10 @@ CANNOT_MESSAGE_USER = 50007
 UNKNOWN_MESSAGE = 10008
 UNKNOWN_CHANNEL = 10003
 MB = 1024 * 1024
+TOO_MANY_REQUESTS = 429
+RATE_LIMIT_ATTEMPTS = 4  # each after discord.py's own five
+MAX_RETRY_AFTER = 60.0
+T = TypeVar("T")
 DM_UPLOAD_LIMIT = 10 * MB  # what Discord allows bots in DMs (and unboosted guilds)
 
 
@@ -155,6 +161,9 @@ class DiscordOutbox:
 
     async def post(self, out: Out) -> int:
         """Send one message (in the interaction while its token lives); its id."""
+        return await _paced(lambda: self._post_once(out), self.chat_id)
+
+    async def _post_once(self, out: Out) -> int:
         reader = out.file.open() if out.file is not None else None
         try:
             upload = None
@@ -179,8 +188,9 @@ class DiscordOutbox:
     async def edit_message(self, message_id: int, out: Out, *, keep_text: bool = False) -> None:
         """Make one message show ``out`` (``keep_text``: only its buttons change)."""
         message = self.channel.get_partial_message(message_id)
-        shown = view(out.buttons)
-        try:
+
+        async def edit() -> None:
+            shown = view(out.buttons)
             async with self._errors():
                 if keep_text:
                     await message.edit(view=shown)
@@ -190,6 +200,9 @@ class DiscordOutbox:
                         embeds=[out.embed] if out.embed else [],
                         view=shown,
                     )
+
+        try:
+            await _paced(edit, self.chat_id)
         except discord.NotFound as exc:
             raise MessageGone(f"discord message {message_id} in {self.chat_id}") from exc
 
@@ -212,6 +225,32 @@ class _Refusals:
             if outbox.recipient is not None:
                 await outbox.delivery.on_unreachable(outbox.recipient)
             raise RecipientUnreachable(f"discord channel {outbox.chat_id}: {exc.text}") from exc
+
+
+async def _paced(make: Callable[[], Awaitable[T]], chat_id: int) -> T:
+    """Run one Discord call; past discord.py's own 429 retries, wait and try again.
+
+    discord.py honours each 429's ``retry_after`` (and the global limit) but gives up
+    after five tries; a reply must not be lost to a long burst, so it gets more here.
+    """
+    for attempt in range(1, RATE_LIMIT_ATTEMPTS + 1):
+        try:
+            return await make()
+        except discord.HTTPException as exc:
+            if exc.status != TOO_MANY_REQUESTS or attempt == RATE_LIMIT_ATTEMPTS:
+                raise
+            delay = _retry_after(exc)
+            log.warning("discord_rate_limited", chat=chat_id, retry_after=delay, attempt=attempt)
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def _retry_after(exc: discord.HTTPException) -> float:
+    headers = getattr(exc.response, "headers", {}) or {}
+    for name in ("X-RateLimit-Reset-After", "Retry-After"):
+        with contextlib.suppress(TypeError, ValueError):
+            return min(MAX_RETRY_AFTER, max(0.0, float(str(headers.get(name)))))
+    return 1.0
 
 
 def _mb(size: int) -> str:
