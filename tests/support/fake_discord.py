@@ -216,9 +216,10 @@ class FakeDiscord:
             if int(m["channel_id"]) == channel_id and not m.get("deleted")
         ]
 
-    def new_id(self) -> int:
-        """A snowflake of now: discord.py reads creation times (and token expiry) from it."""
-        millis = int(time.time() * 1000) - DISCORD_EPOCH_MS
+    def new_id(self, ago: float = 0.0) -> int:
+        """A snowflake of now (or ``ago`` seconds back): discord.py reads creation times,
+        and so an interaction token's expiry, from it."""
+        millis = int((time.time() - ago) * 1000) - DISCORD_EPOCH_MS
         return (millis << 22) | (next(self._ids) & 0x3FFFFF)
 
     # --- gateway ----------------------------------------------------------------------

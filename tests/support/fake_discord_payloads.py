@@ -100,13 +100,13 @@ class Payloads:
 
     def _interaction(
         self, kind: int, user_id: int, name: str, locale: str, guild: bool, data: dict[str, Any],
-        size_limit: int = UPLOAD_LIMIT,
+        size_limit: int = UPLOAD_LIMIT, ago: float = 0.0,
     ) -> dict[str, Any]:  # fmt: skip
         from tests.support.fake_discord import APP_ID, CHANNEL_ID, GUILD_ID
 
         user = self.user(user_id, name)
         payload: dict[str, Any] = {
-            "id": str(self.fake.new_id()), "application_id": str(APP_ID), "type": kind,
+            "id": str(self.fake.new_id(ago)), "application_id": str(APP_ID), "type": kind,
             "data": data, "token": "itk-" + secrets.token_urlsafe(24), "version": 1,
             "locale": locale, "app_permissions": "2248473465835073",
             "attachment_size_limit": size_limit, "entitlements": [],
@@ -139,8 +139,10 @@ class Payloads:
         locale: str = "en-US",
         guild: bool = True,
         size_limit: int = UPLOAD_LIMIT,
+        ago: float = 0.0,
     ) -> dict[str, Any]:
-        """INTERACTION_CREATE for ``/command`` with ``options`` (strings, integers)."""
+        """INTERACTION_CREATE for ``/command`` with ``options`` (strings, integers);
+        ``ago`` dates its id back, as if the work had been running that long."""
         registered = next(
             (c for cmds in self.fake.commands.values() for c in cmds if c["name"] == command),
             None,
@@ -154,7 +156,7 @@ class Payloads:
                 for key, value in (options or {}).items()
             ],
         }
-        return self._interaction(2, user_id, name, locale, guild, data, size_limit)
+        return self._interaction(2, user_id, name, locale, guild, data, size_limit, ago)
 
     def press(
         self, user_id: int, custom_id: str, message_id: int, *, name: str = "Ann",

@@ -137,3 +137,17 @@ async def test_guild_messages_are_answered_only_when_addressed(
     assert fake.intents is not None and fake.intents & (1 << 15)  # Message Content intent
     assert fake.visible(CHANNEL_ID)[0]["guild_id"] == str(GUILD_ID)
     assert all(m["author"]["id"] == str(BOT_ID) for m in fake.visible(CHANNEL_ID))
+
+
+async def test_work_that_outlives_the_interaction_token_posts_to_the_channel(
+    fake: FakeDiscord, stack: Stack
+) -> None:
+    async with running(stack.frontend(fake)):
+        late = fake.payloads.slash(OWNER, "burst", {"text": "2"}, ago=14.5 * 60)
+        fake.dispatch("INTERACTION_CREATE", late)
+        await fake.wait_for(lambda: len(fake.visible(CHANNEL_ID)) == 2, what="channel posts")
+    assert len(fake.calls_to(SEND)) == 2
+    assert not fake.calls_to(ORIGINAL) and not fake.calls_to(FOLLOWUP)
+    assert [m["content"] for m in fake.visible(CHANNEL_ID)] == ["burst 0", "burst 1"]
+    (ack,) = callbacks_for(fake, late)  # still acknowledged, so Discord shows no failure
+    assert ack.ok

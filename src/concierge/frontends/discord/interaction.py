@@ -140,7 +140,7 @@ class InteractionReply:
                     await self.interaction.response.defer(ephemeral=True, thinking=True)
                     self._state = _State.THINKING
                     self.acknowledged.set()
-                if self._state is _State.THINKING and self.usable():
+                if self._state is _State.THINKING:  # try even near expiry: a miss only logs
                     await self.interaction.delete_original_response()
             except discord.HTTPException as exc:
                 log.warning("discord_interaction_close_failed", status=exc.status, error=exc.text)
