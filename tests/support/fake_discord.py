@@ -19,6 +19,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -179,7 +180,14 @@ class FakeDiscord:
         self._failures.append(_Failure(route, count, retry_after, is_global))
 
     def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Push a gateway DISPATCH (op 0) to the connected client."""
+        """Push a gateway DISPATCH (op 0) to the connected client (blocks until sent)."""
+        self._send(event, data).result(5)
+
+    async def push(self, event: str, data: dict[str, Any]) -> None:
+        """``dispatch`` without blocking the caller's event loop (for bursts, benches)."""
+        await asyncio.wrap_future(self._send(event, data))
+
+    def _send(self, event: str, data: dict[str, Any]) -> Future[None]:
         loop = self._loop
         assert loop is not None
 
@@ -188,7 +196,7 @@ class FakeDiscord:
             self._seq += 1
             await self._ws.send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": data}))
 
-        asyncio.run_coroutine_threadsafe(send(), loop).result(5)
+        return asyncio.run_coroutine_threadsafe(send(), loop)
 
     def calls_to(self, *routes: str) -> list[Call]:
         return [c for c in self.calls if not routes or c.route in routes]
