@@ -6,6 +6,7 @@ from typing import Any
 
 from concierge.core.access import Role
 from concierge.storage.db import Database
+from tests.fakes.agent import FakeAgent
 from tests.frontends.discord.conftest import (
     ACK_DEADLINE,
     OWNER,
@@ -151,3 +152,16 @@ async def test_work_that_outlives_the_interaction_token_posts_to_the_channel(
     assert [m["content"] for m in fake.visible(CHANNEL_ID)] == ["burst 0", "burst 1"]
     (ack,) = callbacks_for(fake, late)  # still acknowledged, so Discord shows no failure
     assert ack.ok
+
+
+async def test_bare_links_in_listed_channels_reach_the_core_without_a_mention(
+    fake: FakeDiscord, sqlite_db: Database
+) -> None:
+    agent = FakeAgent()
+    stack = build_stack(sqlite_db, agent=agent, mode="open")
+    async with running(stack.frontend(fake, link_channels=[CHANNEL_ID])):
+        say = fake.payloads.message_create
+        fake.dispatch("MESSAGE_CREATE", say(OWNER, "nice weather", guild=True))
+        fake.dispatch("MESSAGE_CREATE", say(OWNER, "https://video.example/watch?v=1", guild=True))
+        await fake.wait_for(lambda: bool(fake.visible(CHANNEL_ID)), what="the answer")
+    assert agent.seen == [(f"discord:{OWNER}", "https://video.example/watch?v=1")]
