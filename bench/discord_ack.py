@@ -31,14 +31,9 @@ from pydantic import SecretStr
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from concierge.bootstrap import build_dispatcher  # noqa: E402
-from concierge.core.dispatch import AccessPolicy  # noqa: E402
-from concierge.core.i18n import Catalog  # noqa: E402
-from concierge.core.metrics import Metrics  # noqa: E402
-from concierge.core.notify import Notifier  # noqa: E402
 from concierge.frontends.discord.app import DiscordFrontend  # noqa: E402
 from concierge.storage.db import Database  # noqa: E402
-from concierge.storage.repos import UserRepo  # noqa: E402
+from tests.support.core_stack import core_dispatcher  # noqa: E402
 from tests.support.fake_discord import TOKEN, FakeDiscord  # noqa: E402
 
 FIRST_USER = 433_000_000_000_000_000
@@ -113,26 +108,14 @@ async def run_concierge(users: int, commands: int, data_dir: Path) -> Result:
     db = Database(f"sqlite+aiosqlite:///{data_dir / 'bench.db'}")
     await db.upgrade()
     try:
-        catalog = Catalog.load()
-        user_repo = UserRepo(db)
-        notifier = Notifier(user_repo)
-        dispatcher = build_dispatcher(
-            db,
-            catalog=catalog,
-            users=user_repo,
-            notifier=notifier,
-            metrics=Metrics(),
-            policy=AccessPolicy(frozenset(), "open", "en"),
-            skills=[],
-            llm=None,
-        )
+        dispatcher = core_dispatcher(db, mode="open", agent=None)
         frontend = DiscordFrontend(
             token=SecretStr(TOKEN),
             dispatcher=dispatcher,
-            notifier=notifier,
+            notifier=dispatcher.notifier,
             registry=dispatcher.registry,
-            catalog=catalog,
-            users=user_repo,
+            catalog=dispatcher.catalog,
+            users=dispatcher.users,
             api_base_url=fake.base_url,
             gateway_url=fake.gateway_url,
             guild_ready_timeout=0.05,

@@ -17,12 +17,9 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from concierge.bootstrap import build_dispatcher
-from concierge.core.dispatch import AccessPolicy, AgentRunner, Dispatcher
+from concierge.core.dispatch import AgentRunner, Dispatcher
 from concierge.core.i18n import Catalog
 from concierge.core.messages import Card, rows
-from concierge.core.metrics import Metrics
-from concierge.core.model_choice import LLMSettings
 from concierge.core.notify import Notifier
 from concierge.core.registry import Registry
 from concierge.core.skill import Arg, Command, Context, Skill
@@ -30,6 +27,7 @@ from concierge.frontends.discord.app import DiscordFrontend
 from concierge.storage.db import Database
 from concierge.storage.repos import UserRepo
 from tests.frontends.telegram.conftest import probe_skill
+from tests.support.core_stack import core_dispatcher
 from tests.support.fake_discord import GUILD_ID, TOKEN, FakeDiscord
 
 OWNER = 411111111111111111
@@ -110,22 +108,21 @@ def build_stack(
     mode: str = "approval",
     skills: Sequence[Skill] = (),
 ) -> Stack:
-    catalog = Catalog.load()
-    users = UserRepo(db)
-    notifier = Notifier(users)
-    dispatcher = build_dispatcher(
+    dispatcher = core_dispatcher(
         db,
-        catalog=catalog,
-        users=users,
-        notifier=notifier,
-        metrics=Metrics(),
-        policy=AccessPolicy(frozenset({("discord", OWNER)}), mode, "en"),
+        owners={("discord", OWNER)},
+        mode=mode,
         skills=[probe_skill(), discord_probes(), *skills],
-        llm=LLMSettings(provider="offline") if agent == "offline" else None,
+        agent=agent,
     )
-    if not isinstance(agent, str) and agent is not None:
-        dispatcher.agent = agent
-    return Stack(db, users, catalog, notifier, dispatcher.registry, dispatcher)
+    return Stack(
+        db,
+        dispatcher.users,
+        dispatcher.catalog,
+        dispatcher.notifier,
+        dispatcher.registry,
+        dispatcher,
+    )
 
 
 @pytest.fixture

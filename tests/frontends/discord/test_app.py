@@ -146,7 +146,10 @@ async def test_work_that_outlives_the_interaction_token_posts_to_the_channel(
     async with running(stack.frontend(fake)):
         late = fake.payloads.slash(OWNER, "burst", {"text": "2"}, ago=14.5 * 60)
         fake.dispatch("INTERACTION_CREATE", late)
-        await fake.wait_for(lambda: len(fake.visible(CHANNEL_ID)) == 2, what="channel posts")
+        await fake.wait_for(
+            lambda: [m["content"] for m in fake.visible(CHANNEL_ID)] == ["burst 0", "burst 1"],
+            what="channel posts, and no thinking… message left",
+        )
     assert len(fake.calls_to(SEND)) == 2
     assert not fake.calls_to(ORIGINAL) and not fake.calls_to(FOLLOWUP)
     assert [m["content"] for m in fake.visible(CHANNEL_ID)] == ["burst 0", "burst 1"]

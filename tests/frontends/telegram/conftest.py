@@ -15,13 +15,10 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from concierge.bootstrap import build_dispatcher
 from concierge.core.access import Role
-from concierge.core.dispatch import AccessPolicy, AgentRunner, Dispatcher
+from concierge.core.dispatch import AgentRunner, Dispatcher
 from concierge.core.i18n import Catalog
 from concierge.core.messages import Card, File, Text, rows
-from concierge.core.metrics import Metrics
-from concierge.core.model_choice import LLMSettings
 from concierge.core.notify import Notifier
 from concierge.core.registry import Registry
 from concierge.core.skill import Command, Context, Skill
@@ -30,6 +27,7 @@ from concierge.frontends.telegram.ratelimit import RateLimits
 from concierge.storage.db import Database
 from concierge.storage.repos import UserRepo
 from tests.fakes.agent import FakeAgent
+from tests.support.core_stack import core_dispatcher
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 
 LONG_BODY = "Paul Atreides unites with the Fremen. " * 60
@@ -141,23 +139,17 @@ def build_stack(
     mode: str = "approval",
     skills: Sequence[Skill] = (),
 ) -> Stack:
-    catalog = Catalog.load()
-    users = UserRepo(db)
-    notifier = Notifier(users)
-    dispatcher = build_dispatcher(
-        db,
-        catalog=catalog,
-        users=users,
-        notifier=notifier,
-        metrics=Metrics(),
-        policy=AccessPolicy(frozenset({("telegram", OWNER)}), mode, "en"),
-        skills=[probe_skill(), *skills],
-        llm=LLMSettings(provider="offline") if agent == "offline" else None,
+    dispatcher = core_dispatcher(
+        db, owners={("telegram", OWNER)}, mode=mode, skills=[probe_skill(), *skills], agent=agent
     )
-    if not isinstance(agent, str) and agent is not None:
-        dispatcher.agent = agent
-    registry = dispatcher.registry
-    return Stack(db, users, catalog, notifier, registry, dispatcher)
+    return Stack(
+        db,
+        dispatcher.users,
+        dispatcher.catalog,
+        dispatcher.notifier,
+        dispatcher.registry,
+        dispatcher,
+    )
 
 
 @pytest.fixture
