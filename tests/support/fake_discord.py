@@ -33,6 +33,7 @@ BOT_ID = 896543210987654321
 APP_ID = 896543210987654321
 GUILD_ID = 700000000000000001
 CHANNEL_ID = 700000000000000002
+MESSAGE_CONTENT = 1 << 15
 DISCORD_EPOCH_MS = 1_420_070_400_000
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10
@@ -94,8 +95,15 @@ _COMPILED = [(m, t, _pattern(t)) for m, t in _ROUTES]
 
 
 class FakeDiscord:
-    def __init__(self, *, token: str = TOKEN, dm_closed: frozenset[int] = frozenset()) -> None:
+    def __init__(
+        self,
+        *,
+        token: str = TOKEN,
+        dm_closed: frozenset[int] = frozenset(),
+        message_content: bool = True,  # the privileged intent is switched on for the app
+    ) -> None:
         self.token = token
+        self.message_content = message_content
         self.port = 0
         self.calls: list[Call] = []
         self.identified = 0
@@ -248,6 +256,9 @@ class FakeDiscord:
             elif op == 2:
                 self.identified += 1
                 self.intents = frame["d"].get("intents")
+                if not self.message_content and self.intents & MESSAGE_CONTENT:
+                    await ws.close(code=4014, message=b"Disallowed intent(s).")
+                    break
                 await self._ready(ws)
         if self._ws is ws:
             self._ws = None

@@ -121,6 +121,7 @@ class DiscordFrontend:
             catalog.t(k, lang) for k in EPHEMERAL_KEYS for lang in LANGUAGES
         )
         self._gateway: asyncio.Task[None] | None = None
+        self._gateway_error: str | None = None
 
     # --- lifecycle -----------------------------------------------------------------
 
@@ -147,7 +148,7 @@ class DiscordFrontend:
             with contextlib.suppress(asyncio.CancelledError):
                 await ready
             await self.stop()
-            raise DiscordStartError("the Discord gateway did not become ready")
+            raise DiscordStartError(self._gateway_error or "the Discord gateway did not get ready")
         self.notifier.register(PLATFORM, self.sender)
         log.info("discord_ready", bot=str(self.client.user), guilds=len(self.client.guilds))
 
@@ -155,12 +156,14 @@ class DiscordFrontend:
         try:
             await self.client.connect(reconnect=True)
         except discord.PrivilegedIntentsRequired:
-            log.error(
-                "discord_intent_missing",
-                hint="enable the Message Content intent in the Developer Portal (Bot page)",
+            self._gateway_error = (
+                "Discord refused the Message Content intent: switch it on in the Developer "
+                "Portal (Bot → Privileged Gateway Intents)"
             )
+            log.error("discord_intent_missing", hint=self._gateway_error)
         except (discord.HTTPException, discord.ConnectionClosed, aiohttp.ClientError) as exc:
-            log.error("discord_gateway_failed", error=self.redact(str(exc)))
+            self._gateway_error = f"the Discord gateway failed: {self.redact(str(exc))}"
+            log.error("discord_gateway_failed", error=self._gateway_error)
 
     async def stop(self) -> None:
         self.notifier.unregister(PLATFORM)
