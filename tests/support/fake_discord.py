@@ -19,13 +19,13 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
+from tests.support.fake_discord_gateway import GatewayMixin
 from tests.support.fake_discord_payloads import Payloads
 
 TOKEN = "ODk2NTQzMjEwOTg3NjU0MzIx.fake.discord-token-for-tests-only"
@@ -33,7 +33,6 @@ BOT_ID = 896543210987654321
 APP_ID = 896543210987654321
 GUILD_ID = 700000000000000001
 CHANNEL_ID = 700000000000000002
-MESSAGE_CONTENT = 1 << 15
 DISCORD_EPOCH_MS = 1_420_070_400_000
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10
@@ -94,7 +93,7 @@ def _pattern(template: str) -> re.Pattern[str]:
 _COMPILED = [(m, t, _pattern(t)) for m, t in _ROUTES]
 
 
-class FakeDiscord:
+class FakeDiscord(GatewayMixin):
     def __init__(
         self,
         *,
@@ -187,25 +186,6 @@ class FakeDiscord:
         with 429 and Discord's rate-limit headers and body."""
         self._failures.append(_Failure(route, count, retry_after, is_global))
 
-    def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Push a gateway DISPATCH (op 0) to the connected client (blocks until sent)."""
-        self._send(event, data).result(5)
-
-    async def push(self, event: str, data: dict[str, Any]) -> None:
-        """``dispatch`` without blocking the caller's event loop (for bursts, benches)."""
-        await asyncio.wrap_future(self._send(event, data))
-
-    def _send(self, event: str, data: dict[str, Any]) -> Future[None]:
-        loop = self._loop
-        assert loop is not None
-
-        async def send() -> None:
-            assert self._ws is not None, "no client connected to the gateway"
-            self._seq += 1
-            await self._ws.send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": data}))
-
-        return asyncio.run_coroutine_threadsafe(send(), loop)
-
     def calls_to(self, *routes: str) -> list[Call]:
         return [c for c in self.calls if not routes or c.route in routes]
 
@@ -221,9 +201,6 @@ class FakeDiscord:
                 raise AssertionError(f"timed out waiting for {what}; calls: {self.summary()}")
             await asyncio.sleep(0.01)
 
-    async def ready(self) -> None:
-        await self.wait_for(lambda: self.identified > 0 and self._ws is not None, what="IDENTIFY")
-
     def visible(self, channel_id: int) -> list[dict[str, Any]]:
         """The bot's messages in a channel as users see them now, oldest first."""
         return [
@@ -237,49 +214,6 @@ class FakeDiscord:
         and so an interaction token's expiry, from it."""
         millis = int((time.time() - ago) * 1000) - DISCORD_EPOCH_MS
         return (millis << 22) | (next(self._ids) & 0x3FFFFF)
-
-    # --- gateway ----------------------------------------------------------------------
-
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        self._ws = ws
-        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}}))
-        async for msg in ws:
-            if msg.type != WSMsgType.TEXT:
-                continue
-            frame = json.loads(msg.data)
-            op = frame.get("op")
-            if op == 1:
-                self.heartbeats += 1
-                await ws.send_str(json.dumps({"op": 11}))
-            elif op == 2:
-                self.identified += 1
-                self.intents = frame["d"].get("intents")
-                if not self.message_content and self.intents & MESSAGE_CONTENT:
-                    await ws.close(code=4014, message=b"Disallowed intent(s).")
-                    break
-                await self._ready(ws)
-        if self._ws is ws:
-            self._ws = None
-        return ws
-
-    async def _ready(self, ws: web.WebSocketResponse) -> None:
-        self._seq += 1
-        ready = {
-            "v": 10,
-            "user": self.payloads.bot_user(),
-            "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
-            "session_id": "fake-session",
-            "resume_gateway_url": self.gateway_url,
-            "application": {"id": str(APP_ID), "flags": 0},
-            "private_channels": [],
-            "relationships": [],
-        }
-        await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": self._seq, "d": ready}))
-        self._seq += 1
-        guild = self.payloads.guild()
-        await ws.send_str(json.dumps({"op": 0, "t": "GUILD_CREATE", "s": self._seq, "d": guild}))
 
     # --- REST -------------------------------------------------------------------------
 
