@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     discord_guild_ids: CsvList = Field(default_factory=list)
     discord_upload_limit_mb: int | None = Field(default=None, ge=1)  # None: what Discord reports
     discord_link_channels: CsvList = Field(default_factory=list)
+    _split_discord = field_validator("discord_guild_ids", "discord_link_channels", mode="before")(
+        _split_csv
+    )
 
     # --- movies: metadata ---
     tmdb_api_key: SecretStr | None = None
@@ -108,13 +111,7 @@ class Settings(BaseSettings):
     download_poll_seconds: int = 60
 
     _split = field_validator(
-        "owner_ids",
-        "torrent_sources",
-        "torznab_endpoints",
-        "torrent_client_users",
-        "discord_guild_ids",
-        "discord_link_channels",
-        mode="before",
+        "owner_ids", "torrent_sources", "torznab_endpoints", "torrent_client_users", mode="before"
     )(_split_csv)
 
     @property

@@ -30,7 +30,7 @@ class FrontEnd(Protocol):
 
 
 def build_frontends(settings: Settings, app: App) -> list[FrontEnd]:
-    """The chat front-ends the settings ask for (Telegram, Discord: each when its token is set)."""
+    """The chat front-ends the settings ask for (Telegram when a token is set)."""
     frontends: list[FrontEnd] = []
     if settings.telegram_bot_token is not None:
         from concierge.frontends.telegram.wiring import build_telegram
@@ -39,7 +39,7 @@ def build_frontends(settings: Settings, app: App) -> list[FrontEnd]:
     if settings.discord_bot_token is not None:
         from concierge.frontends.discord.wiring import build_discord
 
-        frontends.append(build_discord(settings, app))
+        frontends.append(build_discord(settings, app))  # and Discord when its token is set
     return frontends
 
 
