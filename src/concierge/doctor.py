@@ -30,6 +30,7 @@ from concierge.core.model_choice import (
     LanguageModels,
     LLMSettings,
 )
+from concierge.frontends.discord.checks import check_discord
 from concierge.logging import MASK, Redactor
 from concierge.skills.downloads.client_url import InvalidClientURL, parse_client_url
 from concierge.storage.db import Database, DatabaseError
@@ -327,6 +328,7 @@ async def run_doctor(
             ("owners", _check_owners(settings)),
             ("telegram", _check_telegram(settings)),
             ("telegram webhook", _check_webhook(settings)),
+            ("discord", check_discord(settings)),
             ("torrent client", _check_torrent_client(settings)),
             ("torrent sources", _check_sources(settings)),
             ("tmdb", _configured(settings.tmdb_api_key)),
