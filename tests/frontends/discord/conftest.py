@@ -9,25 +9,20 @@ offline agent or a scripted streaming one.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
 
-from concierge.core.dispatch import AgentRunner, Dispatcher
-from concierge.core.i18n import Catalog
+from concierge.core.dispatch import AgentRunner
 from concierge.core.messages import Card, rows
-from concierge.core.notify import Notifier
-from concierge.core.registry import Registry
 from concierge.core.skill import Arg, Command, Context, Skill
 from concierge.frontends.discord.app import DiscordFrontend
 from concierge.storage.db import Database
-from concierge.storage.repos import UserRepo
 from tests.frontends.telegram.conftest import probe_skill
-from tests.support.core_stack import core_dispatcher
+from tests.support.core_stack import CoreStack, core_dispatcher
+from tests.support.core_stack import running as running  # the tests import it from here
 from tests.support.fake_discord import GUILD_ID, TOKEN, FakeDiscord
 
 OWNER = 411111111111111111
@@ -72,15 +67,7 @@ def discord_probes() -> Skill:
     )
 
 
-@dataclass
-class Stack:
-    db: Database
-    users: UserRepo
-    catalog: Catalog
-    notifier: Notifier
-    registry: Registry
-    dispatcher: Dispatcher
-
+class Stack(CoreStack):
     def frontend(self, fake: FakeDiscord, **overrides: Any) -> DiscordFrontend:
         options: dict[str, Any] = {
             "token": SecretStr(TOKEN),
@@ -115,14 +102,7 @@ def build_stack(
         skills=[probe_skill(), discord_probes(), *skills],
         agent=agent,
     )
-    return Stack(
-        db,
-        dispatcher.users,
-        dispatcher.catalog,
-        dispatcher.notifier,
-        dispatcher.registry,
-        dispatcher,
-    )
+    return Stack.of(db, dispatcher)
 
 
 @pytest.fixture
@@ -137,12 +117,3 @@ def fake() -> Iterator[FakeDiscord]:
 @pytest.fixture
 def stack(sqlite_db: Database) -> Stack:
     return build_stack(sqlite_db)
-
-
-@asynccontextmanager
-async def running(frontend: DiscordFrontend) -> AsyncIterator[DiscordFrontend]:
-    await frontend.start()
-    try:
-        yield frontend
-    finally:
-        await frontend.stop()
