@@ -8,40 +8,38 @@ preview, cut into 2,000-character messages, with any buttons on the last.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import time
 from typing import TYPE_CHECKING
 
 import discord
-import structlog
 
 from concierge.core.messages import ButtonRows
 from concierge.core.notify import MessageGone, RecipientUnreachable
 from concierge.frontends.discord.render import EMPTY_TEXT, Out, split
+from concierge.frontends.preview import Previews
 
 if TYPE_CHECKING:
     from concierge.frontends.discord.outbox import DiscordOutbox
-
-log = structlog.get_logger(__name__)
 
 
 class DiscordStream:
     def __init__(self, outbox: DiscordOutbox) -> None:
         self._outbox = outbox
         self._buffer = ""
-        self._last_flush = -1e9
         self._messages: list[tuple[int, str]] = []  # what each message shows
         self._lock = asyncio.Lock()
-        self._pending: asyncio.Task[None] | None = None
-        self._flushing = False
+        self._previews = Previews(
+            self._preview,
+            interval=outbox.delivery.stream_interval,
+            tolerated=(discord.HTTPException, RecipientUnreachable, MessageGone),
+            name="discord-stream",
+        )
         self._finished = False
 
     async def delta(self, text: str) -> None:
         if self._finished or not text:
             return
         self._buffer += text
-        if self._pending is None or self._pending.done():
-            self._pending = asyncio.create_task(self._flush_later(), name="discord-stream")
+        self._previews.request()
 
     async def finish(self, text: str, buttons: ButtonRows = ()) -> None:
         self._finished = True
@@ -52,28 +50,12 @@ class DiscordStream:
 
     async def cancel_pending(self) -> None:
         """Drop a scheduled preview; one already on its way is let through (no duplicates)."""
-        task, self._pending = self._pending, None
-        if task is None or task.done():
-            return
-        if not self._flushing:
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await self._previews.cancel()
 
-    async def _flush_later(self) -> None:
-        wait = self._outbox.delivery.stream_interval - (time.monotonic() - self._last_flush)
-        if wait > 0:
-            await asyncio.sleep(wait)
-        self._flushing = True
-        try:
-            async with self._lock:
-                if not self._finished:
-                    await self._sync(split(self._buffer), ())
-        except (discord.HTTPException, RecipientUnreachable, MessageGone) as exc:
-            log.warning("discord_stream_preview_failed", chat=self._outbox.chat_id, error=str(exc))
-        finally:
-            self._flushing = False
-            self._last_flush = time.monotonic()
+    async def _preview(self) -> None:
+        async with self._lock:
+            if not self._finished:
+                await self._sync(split(self._buffer), ())
 
     async def _sync(self, pieces: list[str], buttons: ButtonRows) -> None:
         """Make the messages show ``pieces`` (buttons on the last), posting or deleting."""
