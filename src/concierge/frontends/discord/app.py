@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import aiohttp
@@ -58,10 +58,12 @@ class _Client(discord.Client):
         self._frontend = frontend
 
     async def on_interaction(self, interaction: discord.Interaction[discord.Client]) -> None:
-        await self._frontend.on_interaction(interaction)
+        async with self._frontend.handling():
+            await self._frontend.on_interaction(interaction)
 
     async def on_message(self, message: discord.Message) -> None:
-        await self._frontend.on_message(message)
+        async with self._frontend.handling():
+            await self._frontend.on_message(message)
 
 
 class DiscordFrontend:
@@ -84,6 +86,7 @@ class DiscordFrontend:
         ack_deadline: float = 1.5,
         guild_ready_timeout: float = 2.0,
         start_timeout: float = 60.0,
+        drain_seconds: float = 30.0,
     ) -> None:
         self._token = token
         self.dispatcher = dispatcher
@@ -122,6 +125,10 @@ class DiscordFrontend:
         )
         self._gateway: asyncio.Task[None] | None = None
         self._gateway_error: str | None = None
+        self._handling = 0  # events being handled; stop() lets them finish
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._drain_seconds = drain_seconds
 
     # --- lifecycle -----------------------------------------------------------------
 
@@ -166,7 +173,12 @@ class DiscordFrontend:
             log.error("discord_gateway_failed", error=self._gateway_error)
 
     async def stop(self) -> None:
+        """Let the events being handled finish their replies, then close the connection."""
         self.notifier.unregister(PLATFORM)
+        try:
+            await asyncio.wait_for(self._idle.wait(), self._drain_seconds)
+        except TimeoutError:
+            log.warning("discord_drain_timeout", handling=self._handling)
         await self.client.close()
         if self._gateway is not None:
             with contextlib.suppress(asyncio.CancelledError):
@@ -195,6 +207,18 @@ class DiscordFrontend:
         log.info("discord_commands_synced", commands=len(payload), guilds=list(self.guild_ids))
 
     # --- inbound -------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def handling(self) -> AsyncIterator[None]:
+        """Count an event as in flight while it is handled (stop() waits for these)."""
+        self._handling += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._handling -= 1
+            if self._handling == 0:
+                self._idle.set()
 
     async def on_interaction(self, interaction: discord.Interaction[discord.Client]) -> None:
         inbound = self.converter.interaction(interaction)
