@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from concierge.storage.db import Database
 from tests.fakes.agent import FakeAgent
 from tests.frontends.discord.conftest import OWNER, Stack, build_stack, running
@@ -134,3 +136,20 @@ async def test_a_burst_of_40_replies_with_injected_429s_all_arrive_in_order(
     assert shown == [f"burst {i}" for i in range(40)]
     assert len([c for c in fake.calls_to(SEND) if c.status == 429]) == 9
     # six 429s in a row outlast discord.py's five tries; the outbox waited and tried again
+
+
+async def test_stream_edits_are_throttled_to_the_interval(
+    fake: FakeDiscord, sqlite_db: Database
+) -> None:
+    agent = FakeAgent([f"word{i} " for i in range(40)], pause=0.01)
+    stack = build_stack(sqlite_db, agent=agent)
+    async with running(stack.frontend(fake, stream_interval=0.15)):
+        fake.dispatch("MESSAGE_CREATE", fake.payloads.message_create(OWNER, "talk"))
+        await fake.wait_for(
+            lambda: any("word39" in str(c.body.get("content")) for c in fake.calls_to(EDIT)),
+            what="the final text",
+        )
+    updates = fake.calls_to(SEND, EDIT)
+    assert 2 <= len(updates) <= 6  # 40 deltas over ~0.5 s, at most one update per 0.15 s
+    gaps = [b.at - a.at for a, b in itertools.pairwise(updates[:-1])]  # the last is final
+    assert all(gap >= 0.09 for gap in gaps), gaps  # 0.15 s apart, less HTTP jitter
