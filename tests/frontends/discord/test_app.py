@@ -135,6 +135,8 @@ async def test_guild_messages_are_answered_only_when_addressed(
         )
         await fake.wait_for(lambda: len(fake.visible(CHANNEL_ID)) == 2, what="reply answered")
     assert fake.visible(CHANNEL_ID)[1]["content"] == "burst 0"
+    quoted = [c.body.get("message_reference") for c in fake.calls_to(SEND)]
+    assert all(q and q["fail_if_not_exists"] is False for q in quoted)  # each quotes its ask
     assert fake.intents is not None and fake.intents & (1 << 15)  # Message Content intent
     assert fake.visible(CHANNEL_ID)[0]["guild_id"] == str(GUILD_ID)
     assert all(m["author"]["id"] == str(BOT_ID) for m in fake.visible(CHANNEL_ID))

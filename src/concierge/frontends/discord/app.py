@@ -255,6 +255,7 @@ class DiscordFrontend:
             upload_limit=self._upload_limit or (guild.filesize_limit if guild else DM_UPLOAD_LIMIT),
             lang=self.language_source(inbound.user),
             recipient=inbound.user.id if private else None,
+            reply_to=None if private else message.id,
         )
         with structlog.contextvars.bound_contextvars(update_id=inbound.update_id,
                                                      chat=inbound.chat.id):  # fmt: skip

@@ -16,7 +16,7 @@ import io
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import discord
 import structlog
@@ -71,12 +71,14 @@ class DiscordOutbox:
         lang: LangSource,
         recipient: int | None = None,  # the user of a DM channel
         interaction: InteractionReply | None = None,
+        reply_to: int | None = None,  # in a guild, the first reply quotes the user's message
     ) -> None:
         self.delivery = delivery
         self.chat_id = channel_id
         self.upload_limit = upload_limit
         self.recipient = recipient
         self.interaction = interaction
+        self._reply_to = reply_to
         self._lang = lang
         self._typing_sent = -1e9
         self._streams: list[DiscordStream] = []
@@ -174,16 +176,27 @@ class DiscordOutbox:
                     sent = await self.interaction.post(out, upload)
                     if sent is not None:
                         return sent
+                quoted = self._reference()
+                extra: dict[str, Any] = {"reference": quoted} if quoted is not None else {}
                 message = await self.channel.send(
                     content=out.content or None,
                     embed=out.embed or discord.utils.MISSING,
                     view=view(out.buttons) or discord.utils.MISSING,
                     file=upload or discord.utils.MISSING,
+                    **extra,
                 )
+                self._reply_to = None  # only the first message quotes
                 return message.id
         finally:
             if reader is not None:
                 reader.close()
+
+    def _reference(self) -> discord.MessageReference | None:
+        if self._reply_to is None:
+            return None
+        return discord.MessageReference(
+            message_id=self._reply_to, channel_id=self.chat_id, fail_if_not_exists=False
+        )
 
     async def edit_message(self, message_id: int, out: Out, *, keep_text: bool = False) -> None:
         """Make one message show ``out`` (``keep_text``: only its buttons change)."""
