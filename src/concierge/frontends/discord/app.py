@@ -175,6 +175,7 @@ class DiscordFrontend:
     async def stop(self) -> None:
         """Let the events being handled finish their replies, then close the connection."""
         self.notifier.unregister(PLATFORM)
+        await asyncio.sleep(0)  # events already dispatched to tasks enter handling() first
         try:
             await asyncio.wait_for(self._idle.wait(), self._drain_seconds)
         except TimeoutError:
