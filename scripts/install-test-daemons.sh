@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Install the torrent daemons the contract tests run against, and rsync for nas-sync (Debian).
+# Install the torrent daemons the contract tests run against, rsync for nas-sync, and ffmpeg
+# and espeak-ng (speech for the voice tests) from Debian.
 # Idempotent: installs only what is missing; prints what it did or why it skipped.
 set -euo pipefail
 
-packages=(transmission-daemon qbittorrent-nox deluged deluge-web rsync)
-binaries=(transmission-daemon qbittorrent-nox deluged deluge-web rsync)
+packages=(transmission-daemon qbittorrent-nox deluged deluge-web rsync ffmpeg espeak-ng)
+binaries=(transmission-daemon qbittorrent-nox deluged deluge-web rsync ffmpeg espeak-ng)
 
 missing=()
 for i in "${!packages[@]}"; do

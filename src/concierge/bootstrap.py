@@ -2,41 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import structlog
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 
 from concierge.adapters import assembly
 from concierge.adapters.http import HttpFactory
+from concierge.adapters.procrastinate_jobs import ProcrastinateJobs
 from concierge.config import Settings
 from concierge.core.access import Role, parse_owner_ids
 from concierge.core.agent import build_agent_runner
+from concierge.core.approvals import Approvals
 from concierge.core.builtin import CoreCommands, build_core_skill
 from concierge.core.buttons import ButtonStore
 from concierge.core.clock import SYSTEM_CLOCK, Clock
 from concierge.core.deps import CoreServices
 from concierge.core.dispatch import AccessPolicy, Dispatcher
+from concierge.core.flows import FlowStore
 from concierge.core.i18n import Catalog
-from concierge.core.jobs import Jobs
+from concierge.core.jobs import JobContext, JobKind, Jobs
 from concierge.core.messages import UserRef
 from concierge.core.metrics import Metrics
 from concierge.core.model_choice import LLMSettings, build_model_skill
 from concierge.core.notify import Notifier
-from concierge.core.pending import PendingInputs
 from concierge.core.registry import Registry
 from concierge.core.scheduler import Scheduler
-from concierge.core.skill import PeriodicJob, Skill
+from concierge.core.schedules import Every, Schedule
+from concierge.core.skill import Skill
+from concierge.core.time_commands import TimeZoneCommands
 from concierge.skills import downloads, movies
 from concierge.skills.downloads.factory import default_factory
 from concierge.skills.downloads.library import LibraryIndex
 from concierge.skills.downloads.render import send_button
+from concierge.storage.buttons import SqlButtonStore
 from concierge.storage.credentials import CredentialStore
 from concierge.storage.db import Database
+from concierge.storage.flows import SqlFlows
 from concierge.storage.jobs import EmbeddedJobs
 from concierge.storage.repos import HistoryRepo, UpdateLog, UserRepo
+from concierge.storage.schedules import SqlTickLedger, SqlUserSchedules
 from concierge.storage.secrets import SecretBox, load_keys
 from concierge.storage.sent_notices import SentNotices
 
@@ -70,8 +77,8 @@ class App:
         return self.dispatcher.buttons
 
     @property
-    def pending(self) -> PendingInputs:
-        return self.dispatcher.pending
+    def flows(self) -> FlowStore:
+        return self.dispatcher.flows
 
     @property
     def notifier(self) -> Notifier:
@@ -100,8 +107,27 @@ def build_database(settings: Settings) -> Database:
 
 
 def build_jobs(settings: Settings, db: Database, clock: Clock = SYSTEM_CLOCK) -> Jobs:
-    """The job engine: the embedded one on the application's database (SQLite or Postgres)."""
+    """The job engine ``JOBS_BACKEND`` picks: procrastinate (Postgres) or the embedded one
+    on the application's database (SQLite or Postgres)."""
+    if settings.effective_jobs_backend() == "procrastinate":
+        if db.is_sqlite:
+            raise ValueError("JOBS_BACKEND=procrastinate needs a Postgres DATABASE_URL")
+        return ProcrastinateJobs(db, clock=clock, concurrency=settings.jobs_concurrency)
     return EmbeddedJobs(db, clock=clock, concurrency=settings.jobs_concurrency)
+
+
+def build_scheduler(
+    db: Database, jobs: Jobs, users: UserRepo, default_zone: str, clock: Clock = SYSTEM_CLOCK
+) -> Scheduler:
+    """Ticks are claimed in the application's database, shared by every process."""
+    return Scheduler(
+        jobs=jobs,
+        ledger=SqlTickLedger(db, clock),
+        user_schedules=SqlUserSchedules(db),
+        users=users,
+        default_zone=default_zone,
+        clock=clock,
+    )
 
 
 def build_secret_box(settings: Settings) -> SecretBox:
@@ -109,14 +135,23 @@ def build_secret_box(settings: Settings) -> SecretBox:
     return SecretBox(load_keys(configured, settings.data_dir))
 
 
-def _housekeeping(buttons: ButtonStore, updates: UpdateLog) -> PeriodicJob:
-    async def run() -> None:
-        removed_buttons = await buttons.prune_expired()
-        removed_updates = await updates.prune(timedelta(days=2))
-        if removed_buttons or removed_updates:
-            log.info("housekeeping", buttons=removed_buttons, updates=removed_updates)
+class HousekeepingPayload(BaseModel):
+    """Housekeeping needs no arguments."""
 
-    return PeriodicJob("housekeeping", 3600, run)
+
+Pruner = Callable[[], Awaitable[int]]
+
+
+def _housekeeping(pruners: Mapping[str, Pruner]) -> tuple[JobKind[HousekeepingPayload], Schedule]:
+    """Prune expired rows hourly; idempotent, so a doubled run is harmless."""
+
+    async def run(_ctx: JobContext, _payload: HousekeepingPayload) -> None:
+        removed = {name: await prune() for name, prune in pruners.items()}
+        if any(removed.values()):
+            log.info("housekeeping", **removed)
+
+    kind = JobKind(HOUSEKEEPING, HousekeepingPayload, run)
+    return kind, Schedule(HOUSEKEEPING, HOUSEKEEPING, Every(timedelta(hours=1)))
 
 
 def build_dispatcher(
@@ -129,13 +164,27 @@ def build_dispatcher(
     policy: AccessPolicy,
     skills: Sequence[Skill],
     llm: LLMSettings | None,
+    scheduler: Scheduler | None = None,
+    default_zone: str = "UTC",
 ) -> Dispatcher:
     """The core: built-in commands first, then ``skills``, the agent over all their tools.
 
-    With ``llm`` None there is no agent (callers may set ``dispatcher.agent`` themselves).
+    With ``llm`` None there is no agent (callers may set ``dispatcher.agent`` themselves);
+    without a ``scheduler``, one over an embedded engine on ``db`` serves ``/timezone``.
     """
+    scheduler = scheduler or build_scheduler(db, EmbeddedJobs(db), users, default_zone)
     core_commands = CoreCommands(users, notifier, catalog, policy.default_language)
-    registry = Registry([build_core_skill(core_commands), *skills])
+    zones = TimeZoneCommands(users, scheduler, default_zone, SYSTEM_CLOCK)
+    buttons = SqlButtonStore(db)
+    approvals = Approvals(
+        users=users,
+        notifier=notifier,
+        buttons=buttons,
+        catalog=catalog,
+        default_language=policy.default_language,
+    )
+    core_skill = build_core_skill(core_commands, zones, approvals)
+    registry = Registry([core_skill, *skills])
     core_commands.registry = registry
     agent = None
     if llm is not None:
@@ -151,15 +200,18 @@ def build_dispatcher(
         registry=registry,
         users=users,
         updates=UpdateLog(db),
-        buttons=ButtonStore(db),
-        pending=PendingInputs(db),
+        buttons=buttons,
+        flows=SqlFlows(db),
         catalog=catalog,
         notifier=notifier,
         policy=policy,
         metrics=metrics,
         agent=agent,
+        approvals=approvals,
     )
 
+
+HOUSEKEEPING = "core.housekeeping"
 
 SkillBuilder = Callable[[CoreServices], Skill]
 
@@ -214,6 +266,7 @@ async def build_app(
     jobs = build_jobs(settings, db)
     notifier.use_jobs(jobs, SentNotices(db))  # bot-initiated messages are retried and paced
     llm = LLMSettings.from_settings(settings)
+    scheduler = build_scheduler(db, jobs, users, settings.default_timezone)
     core = CoreServices(
         db=db,
         users=users,
@@ -222,6 +275,7 @@ async def build_app(
         credentials=credentials,
         clock=SYSTEM_CLOCK,
         jobs=jobs,
+        scheduler=scheduler,
         default_language=settings.default_language,
     )
     movies_http = assembly.http_factory(settings)
@@ -252,9 +306,21 @@ async def build_app(
         policy=AccessPolicy(owners, settings.access_mode, settings.default_language),
         skills=skills,
         llm=llm,
+        scheduler=scheduler,
+        default_zone=settings.default_timezone,
     )
-    housekeeping = _housekeeping(dispatcher.buttons, dispatcher.updates)
-    scheduler = Scheduler([*dispatcher.registry.jobs, housekeeping])
+    housekeeping, hourly = _housekeeping(
+        {
+            "buttons": dispatcher.buttons.prune_expired,
+            "updates": lambda: dispatcher.updates.prune(timedelta(days=2)),
+            "flows": dispatcher.flows.prune,
+            "ticks": lambda: SqlTickLedger(db).prune(SYSTEM_CLOCK.now() - timedelta(days=2)),
+        }
+    )
+    jobs.register(housekeeping)
+    for kind in dispatcher.registry.skills[0].job_kinds:  # the core skill's own
+        jobs.register(kind)
+    scheduler.add([*dispatcher.registry.schedules, hourly])
     return App(
         settings=settings,
         db=db,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -40,9 +41,10 @@ class Settings(BaseSettings):
     owner_ids: CsvList = Field(default_factory=list)
     access_mode: Literal["approval", "open"] = "approval"
     default_language: Literal["en", "ru"] = "en"
+    default_timezone: str = "UTC"  # IANA name; a user's own /timezone wins
 
     # --- background jobs ---
-    jobs_backend: Literal["auto", "embedded"] = "auto"  # procrastinate: not landed yet
+    jobs_backend: Literal["auto", "embedded", "procrastinate"] = "auto"
     jobs_concurrency: int = Field(default=4, ge=1, le=64)
 
     # --- language model ---
@@ -114,13 +116,26 @@ class Settings(BaseSettings):
         "owner_ids", "torrent_sources", "torznab_endpoints", "torrent_client_users", mode="before"
     )(_split_csv)
 
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError, OSError):
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Moscow)") from None
+        return value
+
     @property
     def data_dir(self) -> Path:
         return self.concierge_data_dir
 
-    def effective_jobs_backend(self) -> str:
-        """Only the embedded engine exists so far; ``auto`` picks it on either database."""
-        return "embedded"
+    def effective_jobs_backend(self) -> Literal["embedded", "procrastinate"]:
+        """``auto``: procrastinate when the database is Postgres, the embedded engine on
+        SQLite (procrastinate needs Postgres; the embedded engine runs on either)."""
+        if self.jobs_backend != "auto":
+            return self.jobs_backend
+        scheme = self.effective_database_url().split(":", 1)[0]
+        return "procrastinate" if scheme.split("+", 1)[0] == "postgresql" else "embedded"
 
     def effective_database_url(self) -> str:
         """The SQLAlchemy URL: configured, or a SQLite file in the data directory."""

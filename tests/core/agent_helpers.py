@@ -6,15 +6,15 @@ from dataclasses import dataclass, field
 
 from concierge.core.access import Role
 from concierge.core.agent import PydanticAgentRunner, build_agent_runner
-from concierge.core.buttons import ButtonStore
 from concierge.core.i18n import Catalog
 from concierge.core.messages import Button, ChatRef, Inbound, UserRef
 from concierge.core.metrics import Metrics
 from concierge.core.model_choice import LLMSettings
-from concierge.core.pending import PendingInputs
 from concierge.core.registry import Registry
 from concierge.core.skill import Context
+from concierge.storage.buttons import SqlButtonStore
 from concierge.storage.db import Database
+from concierge.storage.flows import SqlFlows
 from concierge.storage.repos import HistoryRepo, UserRepo
 from tests.support.outbox import RecordingOutbox
 
@@ -28,8 +28,8 @@ class World:
     def __post_init__(self) -> None:
         self.users = UserRepo(self.db)
         self.history = HistoryRepo(self.db)
-        self.buttons = ButtonStore(self.db)
-        self.pending = PendingInputs(self.db)
+        self.buttons = SqlButtonStore(self.db)
+        self.flows = SqlFlows(self.db)
 
     def runner(self, registry: Registry, llm: LLMSettings | None = None) -> PydanticAgentRunner:
         """The real agent runner over this world's storage (offline unless ``llm`` says)."""
@@ -62,7 +62,7 @@ class World:
             outbox=box,
             catalog=self.catalog,
             button_store=self.buttons,
-            pending=self.pending,
+            flows=self.flows,
         )
         return ctx, box
 

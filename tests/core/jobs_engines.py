@@ -25,6 +25,7 @@ from typing import Any, Protocol
 import pytest
 from sqlalchemy import text
 
+from concierge.adapters.procrastinate_jobs import ProcrastinateJobs
 from concierge.core.jobs import JobInfo, JobKind, Jobs, JobState
 from concierge.storage.db import Database
 from concierge.storage.jobs import EmbeddedJobs
@@ -154,9 +155,55 @@ async def embedded_postgres(req: EngineRequest) -> AsyncIterator[JobsHarness]:
         await db.close()
 
 
+PROCRASTINATE_TABLES = (
+    "procrastinate_jobs",
+    "procrastinate_events",
+    "procrastinate_periodic_defers",
+    "procrastinate_workers",
+)
+# a job procrastinate runs whose outcome the ledger shows but procrastinate has not
+# recorded yet (its new time after a failure is written a moment after the ledger's)
+_UNSETTLED = text(
+    "SELECT count(*) FROM procrastinate_jobs p JOIN jobs j ON j.engine_ref = p.id"
+    " WHERE p.status = 'doing' AND j.state <> 'running'"
+)
+_SHIFT = text(
+    "UPDATE procrastinate_jobs SET scheduled_at = scheduled_at - make_interval(secs => :s)"
+    " WHERE status = 'todo' AND scheduled_at IS NOT NULL"
+)
+
+
+@asynccontextmanager
+async def procrastinate(req: EngineRequest) -> AsyncIterator[JobsHarness]:
+    db = Database(req.pytest_request.getfixturevalue("postgres_url"))
+    options = {"poll_interval": 0.1, "stale_after": 3600, "stop_grace": 0.5, **req.options}
+    engine = ProcrastinateJobs(db, clock=req.clock, concurrency=req.concurrency, **options)
+    for kind in req.kinds:
+        engine.register(kind)
+
+    async def shift(seconds: float) -> None:
+        """procrastinate waits on the database clock: move its waiting jobs' times back."""
+        async with asyncio.timeout(10):
+            while True:
+                async with db.session() as s:
+                    if not await s.scalar(_UNSETTLED):
+                        await s.execute(_SHIFT, {"s": seconds})
+                        return
+                await asyncio.sleep(0.01)
+
+    try:
+        await engine.open()  # procrastinate's tables exist from here on
+        await reset_postgres(db, *PROCRASTINATE_TABLES)
+        yield JobsHarness(jobs=engine, clock=req.clock, on_advance=shift)
+    finally:
+        await engine.stop()
+        await db.close()
+
+
 ENGINES: list[EngineSpec] = [
     EngineSpec("embedded-sqlite", embedded_sqlite),
     EngineSpec("embedded-postgres", embedded_postgres, needs_postgres=True),
+    EngineSpec("procrastinate", procrastinate, needs_postgres=True),
 ]
 
 

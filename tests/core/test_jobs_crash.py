@@ -3,7 +3,8 @@
 Two worker processes (``tests/support/job_worker.py``) share one database and drain 200
 jobs. One is killed with SIGKILL while it runs jobs, then started again. Its jobs stop
 sending heartbeats, go stale after ``STALE_AFTER`` seconds and are run again by a live
-worker. Runs on SQLite (two processes on one file) and on Postgres.
+worker. Runs the embedded engine on SQLite (two processes on one file) and on Postgres,
+and the procrastinate engine (its tending task retries the jobs of silent workers).
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Select, func, select
 
-from concierge.core.jobs import JobState
+from concierge.adapters.procrastinate_jobs import ProcrastinateJobs
+from concierge.core.jobs import JobKind, Jobs, JobState
 from concierge.storage.db import Database
 from concierge.storage.jobs import EmbeddedJobs
 from concierge.storage.models import JobRow
-from tests.core.jobs_engines import reset_postgres
-from tests.support.job_worker import effect_kind, effects, executions, metadata
+from tests.core.jobs_engines import PROCRASTINATE_TABLES, reset_postgres
+from tests.support.job_worker import Work, effect_kind, effects, executions, metadata
 
 ROOT = Path(__file__).resolve().parents[2]
 JOBS = 200
@@ -34,18 +36,31 @@ STALE_AFTER = 2.0
 RESUME_DEADLINE = 30.0
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def shared_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+@pytest.fixture(params=["sqlite", "postgres", "procrastinate"])
+def engine(request: pytest.FixtureRequest) -> str:
+    """The engine and database: embedded on SQLite or Postgres, or procrastinate."""
+    return str(request.param)
+
+
+@pytest.fixture
+async def shared_db(
+    engine: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[Database]:
     """A database both worker processes and the test open, with the effect tables."""
-    if request.param == "sqlite":
+    if engine == "sqlite":
         db = Database(f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}")
         await db.upgrade()
     else:
         db = Database(request.getfixturevalue("postgres_url"))
     async with db.engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
+    if engine == "procrastinate":
+        opener = ProcrastinateJobs(db)
+        await opener.open()  # procrastinate's tables, to be emptied too
+        await opener.stop()
     if not db.is_sqlite:
-        await reset_postgres(db, effects.name, executions.name)
+        tables = PROCRASTINATE_TABLES if engine == "procrastinate" else ()
+        await reset_postgres(db, effects.name, executions.name, *tables)
     try:
         yield db
     finally:
@@ -58,9 +73,10 @@ async def shared_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
 class Workers:
     """Worker processes of the test; each one started is ended by the test's teardown."""
 
-    def __init__(self, url: str, logs: Path) -> None:
+    def __init__(self, url: str, logs: Path, engine: str) -> None:
         self.url = url
         self.logs = logs
+        self.engine = "procrastinate" if engine == "procrastinate" else "embedded"
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self, worker_id: str) -> None:
@@ -68,6 +84,7 @@ class Workers:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         cmd = [sys.executable, "-m", "tests.support.job_worker", "--url", self.url]
         cmd += ["--worker-id", worker_id, "--stale-after", str(STALE_AFTER)]
+        cmd += ["--engine", self.engine]
         self.procs[worker_id] = subprocess.Popen(
             cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
@@ -99,9 +116,9 @@ class Workers:
 
 
 @pytest.fixture
-def workers(shared_db: Database, tmp_path: Path) -> Iterator[Workers]:
+def workers(shared_db: Database, engine: str, tmp_path: Path) -> Iterator[Workers]:
     url = shared_db.engine.url.render_as_string(hide_password=False)
-    pool = Workers(url, tmp_path)
+    pool = Workers(url, tmp_path, engine)
     try:
         yield pool
     finally:
@@ -131,12 +148,21 @@ async def _poll_until(what: str, deadline: float, check: Callable[[], Awaitable[
 
 
 async def test_a_killed_worker_loses_nothing_and_its_jobs_run_again(
-    shared_db: Database, workers: Workers
+    shared_db: Database, workers: Workers, engine: str
 ) -> None:
     db = shared_db
-    enqueuer = EmbeddedJobs(db)
+    enqueuer: Jobs = ProcrastinateJobs(db) if engine == "procrastinate" else EmbeddedJobs(db)
     kind = effect_kind(db, "test")
     enqueuer.register(kind)
+    try:
+        await _kill_one_mid_run(db, workers, enqueuer, kind, engine)
+    finally:
+        await enqueuer.stop()
+
+
+async def _kill_one_mid_run(
+    db: Database, workers: Workers, enqueuer: Jobs, kind: JobKind[Work], engine: str
+) -> None:
     workers.start("A-1")
     workers.start("B-1")
     await workers.ready("A-1")
@@ -183,7 +209,7 @@ async def test_a_killed_worker_loses_nothing_and_its_jobs_run_again(
     lost = JOBS - await _scalar(db, succeeded)
     twice = {job_id: n for job_id, n in runs if n > 1}
     print(
-        f"\n[{db.backend}] jobs={JOBS} lost={lost} effects={len(effect_jobs)} "
+        f"\n[{engine}] jobs={JOBS} lost={lost} effects={len(effect_jobs)} "
         f"distinct_effects={len(set(effect_jobs))} killed_while_running={len(orphans)} "
         f"ran_twice={len(twice)} {sorted(twice.items())} "
         f"resumed_within_s={max(resumed_at.values()):.2f} stale_after_s={STALE_AFTER:g}"

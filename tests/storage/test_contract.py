@@ -8,13 +8,17 @@ from datetime import timedelta
 import pytest
 
 from concierge.core.access import Role
-from concierge.core.buttons import ButtonStore
 from concierge.core.messages import UserRef
-from concierge.core.pending import PendingInputs
+from concierge.storage.buttons import SqlButtonStore
 from concierge.storage.credentials import CredentialStore
 from concierge.storage.db import Database
+from concierge.storage.flows import SqlFlows
 from concierge.storage.repos import HistoryRepo, UpdateLog, UserRepo
 from concierge.storage.secrets import SecretBox, generate_key
+from tests.fakes.clock import FakeClock
+
+HOUR = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
 
 
 async def test_migrations_are_current_after_upgrade(db: Database) -> None:
@@ -85,11 +89,11 @@ async def test_update_is_processed_once(db: Database) -> None:
 
 
 async def test_buttons_survive_and_expire(db: Database) -> None:
-    store = ButtonStore(db)
+    store = SqlButtonStore(db)
     live = await store.create(owner_user_id=1, action="a.b", payload={"x": [1, "два"]})
     dead = await store.create(owner_user_id=1, action="a.b", payload={}, ttl=timedelta(seconds=-1))
     assert len(live.encode()) <= 64
-    fresh_store = ButtonStore(db)  # as after a restart
+    fresh_store = SqlButtonStore(db)  # as after a restart
     found = await fresh_store.get(live)
     assert found is not None and found.payload == {"x": [1, "два"]} and found.owner_user_id == 1
     assert await fresh_store.get(dead) is None
@@ -97,15 +101,27 @@ async def test_buttons_survive_and_expire(db: Database) -> None:
     assert await fresh_store.prune_expired() == 1
 
 
-async def test_pending_question_is_answered_once(db: Database) -> None:
-    pending = PendingInputs(db)
-    await pending.expect(3, "downloads.url", {"type": "qbittorrent"})
-    await pending.expect(3, "downloads.password", {"step": 2})  # replaces the first
-    taken = await pending.take(3)
-    assert taken is not None and taken.action == "downloads.password"
-    assert await pending.take(3) is None
-    await pending.expect(3, "x", {}, ttl=timedelta(seconds=-1))
-    assert await pending.take(3) is None
+async def test_open_flows_coexist_the_latest_answers_and_each_expires_alone(
+    db: Database,
+) -> None:
+    clock = FakeClock()
+    flows = SqlFlows(db, clock)
+    await flows.open(3, "downloads.client", "downloads.client.url", {"kind": "qbittorrent"}, HOUR)
+    clock.advance(1)
+    await flows.open(3, "movies.rutracker", "movies.rutracker.username", {}, timedelta(minutes=5))
+    await flows.open(4, "other", "other.step", {}, HOUR)  # another user's flow is theirs
+    taken = await SqlFlows(db, clock).take(3)  # as after a restart
+    assert taken is not None and taken.flow == "movies.rutracker"
+    current = await flows.current(3)
+    assert current is not None and current.payload == {"kind": "qbittorrent"}
+    clock.advance(2)
+    await flows.open(3, "movies.rutracker", "movies.rutracker.password", {"u": "x"}, MINUTE)
+    assert (await flows.current(3) or taken).action == "movies.rutracker.password"
+    clock.advance(timedelta(minutes=2))  # the short flow timed out, the long one did not
+    assert (await flows.current(3) or taken).flow == "downloads.client"
+    assert await flows.prune() == 1
+    assert await flows.close(3, "downloads.client") and await flows.take(3) is None
+    assert (await flows.current(4) or taken).flow == "other"
 
 
 async def test_history_keeps_the_newest_messages_in_order(db: Database) -> None:

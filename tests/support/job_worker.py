@@ -1,6 +1,6 @@
 """A job worker process for the crash test (``python -m tests.support.job_worker``).
 
-Runs the embedded engine with one kind, ``crash.effect``, until SIGTERM (or kill -9).
+Runs the embedded or the procrastinate engine (``--engine``) with one kind, ``crash.effect``, until SIGTERM (or kill -9).
 Each run first records an execution (so the test can count runs that happened twice),
 then does its "work", then writes its effect under the job's id, once whatever happens.
 """
@@ -16,7 +16,8 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from concierge.core.jobs import JobContext, JobKind
+from concierge.adapters.procrastinate_jobs import ProcrastinateJobs
+from concierge.core.jobs import JobContext, JobKind, Jobs
 from concierge.storage.db import Database
 from concierge.storage.jobs import EmbeddedJobs
 
@@ -64,17 +65,29 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--heartbeat", type=float, default=0.25)
     parser.add_argument("--stale-after", type=float, default=2.0)
+    parser.add_argument("--engine", choices=["embedded", "procrastinate"], default="embedded")
     args = parser.parse_args()
     db = Database(args.url)
-    jobs = EmbeddedJobs(
-        db,
-        worker_id=args.worker_id,
-        concurrency=args.concurrency,
-        poll_interval=0.05,
-        heartbeat_interval=args.heartbeat,
-        stale_after=args.stale_after,
-        stop_grace=1.0,
-    )
+    jobs: Jobs
+    if args.engine == "procrastinate":  # heartbeats every stale_after/4 s, polls as deployed
+        jobs = ProcrastinateJobs(
+            db,
+            worker_id=args.worker_id,
+            concurrency=args.concurrency,
+            poll_interval=0.5,
+            stale_after=args.stale_after,
+            stop_grace=1.0,
+        )
+    else:
+        jobs = EmbeddedJobs(
+            db,
+            worker_id=args.worker_id,
+            concurrency=args.concurrency,
+            poll_interval=0.05,
+            heartbeat_interval=args.heartbeat,
+            stale_after=args.stale_after,
+            stop_grace=1.0,
+        )
     jobs.register(effect_kind(db, args.worker_id))
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)

@@ -7,12 +7,13 @@ from typing import Any
 import structlog
 
 from concierge.core.access import Role
-from concierge.core.dispatch import APPROVE_ACTION, BLOCK_ACTION
+from concierge.core.approvals import APPROVE_ACTION, BLOCK_ACTION, LIST_ACTION, Approvals
 from concierge.core.i18n import Catalog, resolve_language
 from concierge.core.messages import Text, rows
 from concierge.core.notify import DeliveryFailed, Notifier, RecipientUnreachable
 from concierge.core.registry import Registry
 from concierge.core.skill import Command, Context, Skill
+from concierge.core.time_commands import ANSWER_ACTION, TimeZoneCommands
 from concierge.storage.repos import UserRepo
 
 log = structlog.get_logger(__name__)
@@ -51,8 +52,16 @@ class CoreCommands:
         await ctx.reply("\n".join(lines))
 
     async def cancel(self, ctx: Context) -> None:
-        await ctx.pending.cancel(ctx.user.id)
-        await ctx.reply(ctx.t("cancel.done"))
+        """Ends the current flow and names it; the running request was already stopped."""
+        current = await ctx.flows.take(ctx.user.id)
+        if current is None:
+            await ctx.reply(ctx.t("cancel.done"))
+            return
+        waiting = await ctx.flows.current(ctx.user.id)
+        text = ctx.t("cancel.flow", flow=ctx.flow_title(current.flow))
+        if waiting is not None:
+            text += "\n" + ctx.t("flows.resumed", flow=ctx.flow_title(waiting.flow))
+        await ctx.reply(text)
 
     async def language(self, ctx: Context) -> None:
         buttons = rows(
@@ -99,7 +108,9 @@ class CoreCommands:
         await self._decide(ctx, payload, Role.BLOCKED)
 
 
-def build_core_skill(commands: CoreCommands) -> Skill:
+def build_core_skill(
+    commands: CoreCommands, zones: TimeZoneCommands, approvals: Approvals
+) -> Skill:
     return Skill(
         name="core",
         commands=[
@@ -107,10 +118,14 @@ def build_core_skill(commands: CoreCommands) -> Skill:
             Command("help", "help.help", commands.help),
             Command("cancel", "help.cancel", commands.cancel),
             Command("language", "help.language", commands.language),
+            zones.command(),
         ],
         buttons={
             LANGUAGE_ACTION: commands.set_language,
+            ANSWER_ACTION: zones.answer,
             APPROVE_ACTION: commands.approve,
             BLOCK_ACTION: commands.block,
+            LIST_ACTION: approvals.list_waiting,
         },
+        job_kinds=[approvals.job_kind()],
     )

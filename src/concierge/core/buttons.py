@@ -1,20 +1,14 @@
-"""Short opaque button ids ↔ stored action + payload.
+"""Buttons: short opaque ids ↔ a stored action + payload, pressable only by their owner.
 
-Payloads live in the database with an expiry, so buttons survive restarts and
-the id stays far below Telegram's 64-byte ``callback_data`` limit.
+Payloads live in storage with an expiry, so buttons survive restarts and the id
+stays far below Telegram's 64-byte ``callback_data`` limit.
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
-
-from sqlalchemy import delete
-
-from concierge.storage.db import Database
-from concierge.storage.models import ButtonRow, utcnow
+from typing import Any, Protocol
 
 DEFAULT_TTL = timedelta(days=30)
 ID_BYTES = 9  # 12 url-safe characters
@@ -28,10 +22,7 @@ class StoredButton:
     payload: dict[str, Any]
 
 
-class ButtonStore:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
+class ButtonStore(Protocol):
     async def create(
         self,
         *,
@@ -39,36 +30,10 @@ class ButtonStore:
         action: str,
         payload: dict[str, Any],
         ttl: timedelta | None = None,
-    ) -> str:
-        button_id = secrets.token_urlsafe(ID_BYTES)
-        async with self._db.session() as s:
-            s.add(
-                ButtonRow(
-                    id=button_id,
-                    owner_user_id=owner_user_id,
-                    action=action,
-                    payload=payload,
-                    expires_at=utcnow() + (ttl or DEFAULT_TTL),
-                )
-            )
-        return button_id
+    ) -> str: ...
 
     async def get(self, button_id: str) -> StoredButton | None:
         """The live button, or None when unknown or expired."""
-        if len(button_id) > 64:
-            return None
-        async with self._db.session() as s:
-            row = await s.get(ButtonRow, button_id)
-            if row is None:
-                return None
-            expires = row.expires_at
-            if expires.tzinfo is None:  # SQLite drops the zone
-                expires = expires.replace(tzinfo=utcnow().tzinfo)
-            if expires < utcnow():
-                return None
-            return StoredButton(row.id, row.owner_user_id, row.action, dict(row.payload))
+        ...
 
-    async def prune_expired(self) -> int:
-        async with self._db.session() as s:
-            result = await s.execute(delete(ButtonRow).where(ButtonRow.expires_at < utcnow()))
-            return int(result.rowcount)  # type: ignore[attr-defined]
+    async def prune_expired(self) -> int: ...

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from concierge.core.i18n import Catalog
     from concierge.core.jobs import Jobs
     from concierge.core.notify import Notifier
+    from concierge.core.scheduler import Scheduler
     from concierge.storage.credentials import CredentialStore
     from concierge.storage.db import Database
     from concierge.storage.repos import UserRepo
@@ -28,4 +29,5 @@ class CoreServices:
     credentials: CredentialStore
     clock: Clock
     jobs: Jobs
+    scheduler: Scheduler  # static schedules come from Skill.schedules; this sets users' own
     default_language: str

@@ -11,17 +11,20 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 import structlog
 
 from concierge.core.access import Role
+from concierge.core.approvals import Approvals
 from concierge.core.buttons import ButtonStore
+from concierge.core.flows import FlowStore
 from concierge.core.i18n import Catalog, resolve_language
-from concierge.core.messages import Button, Inbound, Outbox, Text
+from concierge.core.inbound import process_attachments
+from concierge.core.messages import Inbound, Outbox, Text
 from concierge.core.metrics import Metrics
-from concierge.core.notify import DeliveryFailed, Notifier
-from concierge.core.pending import PendingInputs
+from concierge.core.notify import Notifier
 from concierge.core.registry import Registry
 from concierge.core.skill import Context
 from concierge.storage.repos import UpdateLog, UserRecord, UserRepo
@@ -29,9 +32,9 @@ from concierge.storage.repos import UpdateLog, UserRecord, UserRepo
 log = structlog.get_logger(__name__)
 
 MAX_TEXT_CHARS = 16_000  # past this a message is refused before any work (Telegram caps at 4096)
+REFUSAL_EVERY = timedelta(hours=1)  # a waiting stranger is told "please wait" this often
 MAX_QUEUED_PER_USER = 20  # a user's updates waiting or running; more are turned away
-APPROVE_ACTION = "access.approve"
-BLOCK_ACTION = "access.block"
+LOCATION_ACTION = "core.timezone.answer"  # a shared location sets the user's time zone
 
 
 class AgentRunner(Protocol):
@@ -85,23 +88,31 @@ class Dispatcher:
         users: UserRepo,
         updates: UpdateLog,
         buttons: ButtonStore,
-        pending: PendingInputs,
+        flows: FlowStore,
         catalog: Catalog,
         notifier: Notifier,
         policy: AccessPolicy,
         metrics: Metrics,
         agent: AgentRunner | None = None,
+        approvals: Approvals | None = None,
     ) -> None:
         self.registry = registry
         self.users = users
         self.updates = updates
         self.buttons = buttons
-        self.pending = pending
+        self.flows = flows
         self.catalog = catalog
         self.notifier = notifier
         self.policy = policy
         self.metrics = metrics
         self.agent = agent
+        self.approvals = approvals or Approvals(
+            users=users,
+            notifier=notifier,
+            buttons=buttons,
+            catalog=catalog,
+            default_language=policy.default_language,
+        )
         self.lanes = Lanes()
         self._running: dict[str, asyncio.Task[None]] = {}
         self._cancelled_by_user: set[str] = set()
@@ -159,8 +170,14 @@ class Dispatcher:
                 self.metrics.latency.labels(kind).observe(time.perf_counter() - started)
 
     async def _turn_away(self, inbound: Inbound, outbox: Outbox) -> None:
-        """Too many of this user's updates are queued: say so instead of piling up."""
+        """Too many of this user's updates are queued: say so instead of piling up.
+
+        A blocked user is told nothing, here as everywhere.
+        """
         log.warning("user_queue_full", user=inbound.user.key, queued=MAX_QUEUED_PER_USER)
+        known = await self.users.find(inbound.user.platform, inbound.user.id)
+        if known is not None and known.role is Role.BLOCKED:
+            return
         lang = resolve_language(None, inbound.user.language_code, self.policy.default_language)
         try:
             await outbox.send(Text(self.catalog.t("dispatch.busy", lang)))
@@ -196,7 +213,7 @@ class Dispatcher:
             outbox=outbox,
             catalog=self.catalog,
             button_store=self.buttons,
-            pending=self.pending,
+            flows=self.flows,
         )
 
     async def _handle(self, inbound: Inbound, outbox: Outbox, kind: str) -> None:
@@ -210,6 +227,10 @@ class Dispatcher:
             await self._refuse_stranger(ctx)
             return
         try:
+            if kind == "attachment" or (kind == "text" and inbound.attachments):
+                if not await process_attachments(ctx, self.registry.processors):
+                    return
+                kind = self._kind(ctx.inbound)
             if kind == "button":
                 await self._press(ctx, inbound.button_id or "")
             elif kind == "command":
@@ -229,52 +250,11 @@ class Dispatcher:
             log.exception("error_reply_failed", user=ctx.user.key)
 
     async def _refuse_stranger(self, ctx: Context) -> None:
-        await ctx.reply(ctx.t("access.pending"))
+        """One polite refusal an hour at most; the owners are asked once."""
+        if await self.users.claim_refusal(ctx.user.id, REFUSAL_EVERY):
+            await ctx.reply(ctx.t("access.pending"))
         if await self.users.claim_approval_prompt(ctx.user.id):
-            await self._prompt_owners(ctx.user)
-
-    async def _prompt_owners(self, stranger: UserRecord) -> None:
-        owners = await self.users.list(Role.OWNER)
-        delivered = 0
-        for owner in owners:
-            if not self.notifier.can_reach(owner):
-                continue
-            lang = resolve_language(
-                owner.language, owner.platform_language, self.policy.default_language
-            )
-            approve = await self.buttons.create(
-                owner_user_id=owner.id, action=APPROVE_ACTION, payload={"user_id": stranger.id}
-            )
-            block = await self.buttons.create(
-                owner_user_id=owner.id, action=BLOCK_ACTION, payload={"user_id": stranger.id}
-            )
-            prompt = Text(
-                self.catalog.t(
-                    "access.approval_prompt",
-                    lang,
-                    name=stranger.display_name or "?",
-                    user=stranger.key,
-                ),
-                buttons=(
-                    (
-                        Button(self.catalog.t("access.approve", lang), id=approve),
-                        Button(self.catalog.t("access.block", lang), id=block),
-                    ),
-                ),
-            )
-            try:
-                await self.notifier.send(owner, prompt)
-                delivered += 1
-            except DeliveryFailed as exc:
-                log.warning("approval_prompt_failed", owner=owner.key, reason=str(exc))
-            except Exception:
-                log.exception("approval_prompt_failed", owner=owner.key)
-        if not delivered:
-            log.warning(
-                "approval_prompt_undelivered",
-                stranger=stranger.key,
-                hint="approve with `concierge users approve`",
-            )
+            await self.approvals.prompt_owners(ctx.user)
 
     async def _press(self, ctx: Context, button_id: str) -> None:
         stored = await self.buttons.get(button_id)
@@ -292,6 +272,22 @@ class Dispatcher:
             return
         await handler(ctx, stored.payload)
 
+    async def _answer_flow(self, ctx: Context, text: str) -> bool:
+        """The current open flow takes ``text``; when it ends, say which one is still open."""
+        question = await self.flows.take(ctx.user.id)
+        if question is None:
+            return False
+        handler = self.registry.buttons.get(question.action)
+        if handler is None:
+            log.error("flow_action_unknown", action=question.action, flow=question.flow)
+            return False
+        payload = {**question.payload, "text": text, "message_id": ctx.inbound.message_id}
+        await handler(ctx, payload)
+        waiting = await self.flows.current(ctx.user.id)
+        if waiting is not None and waiting.flow != question.flow:
+            await ctx.reply(ctx.t("flows.resumed", flow=ctx.flow_title(waiting.flow)))
+        return True
+
     async def _command(self, ctx: Context) -> None:
         name = ctx.inbound.command or ""
         command = self.registry.commands.get(name)
@@ -305,16 +301,17 @@ class Dispatcher:
 
     async def _message(self, ctx: Context) -> None:
         text = ctx.inbound.text.strip()
+        location = ctx.inbound.location
+        if location is not None and not text and LOCATION_ACTION in self.registry.buttons:
+            await self.registry.buttons[LOCATION_ACTION](ctx, {"location": list(location)})
+            return
         if not text:
             await ctx.reply(ctx.t("attachments.unsupported"))
             return
         if len(text) > MAX_TEXT_CHARS:
             await ctx.reply(ctx.t("errors.too_long", limit=MAX_TEXT_CHARS))
             return
-        question = await self.pending.take(ctx.user.id)
-        if question is not None and question.action in self.registry.buttons:
-            payload = {**question.payload, "text": text, "message_id": ctx.inbound.message_id}
-            await self.registry.buttons[question.action](ctx, payload)
+        if await self._answer_flow(ctx, text):
             return
         for route in self.registry.message_routes:
             if route.matches(text):

@@ -2,8 +2,9 @@
 
 Each area owns ``locales/<lang>/<area>.po``; msgids are dotted keys and
 msgstrs use ``{name}`` placeholders. English is the fallback for a missing key.
-The core's catalogues live in ``concierge/locales``; a skill may keep its own in
-its folder (``Skill.locales``), added with ``Catalog.extend``.
+The core's catalogues live in ``concierge/locales``; each skill keeps its own in its
+folder: the built-in ones (``concierge/skills/*/locales``) are found by ``load``,
+others are added from ``Skill.home`` with ``Catalog.extend``.
 """
 
 from __future__ import annotations
@@ -18,20 +19,30 @@ log = structlog.get_logger(__name__)
 LANGUAGES = ("en", "ru")
 FALLBACK = "en"
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+SKILLS_DIR = Path(__file__).resolve().parent.parent / "skills"
 
 
 class Catalog:
     def __init__(self, messages: dict[str, dict[str, str]]) -> None:
         self._messages = messages
+        self._loaded: set[Path] = set()
 
     @classmethod
     def load(cls, directory: Path = LOCALES_DIR) -> Catalog:
+        """The core's catalogues and every built-in skill's."""
         catalog = cls({lang: {} for lang in LANGUAGES})
         catalog.extend(directory)
+        if directory == LOCALES_DIR:
+            for skill_locales in sorted(SKILLS_DIR.glob("*/locales")):
+                catalog.extend(skill_locales)
         return catalog
 
     def extend(self, directory: Path) -> None:
         """Add every ``<lang>/*.po`` under ``directory``; a key defined twice is an error."""
+        directory = directory.resolve()
+        if directory in self._loaded:
+            return
+        self._loaded.add(directory)
         for lang in LANGUAGES:
             table = self._messages.setdefault(lang, {})
             for po_file in sorted((directory / lang).glob("*.po")):
@@ -45,6 +56,9 @@ class Catalog:
 
     def keys(self, lang: str) -> set[str]:
         return set(self._messages.get(lang, {}))
+
+    def has(self, key: str) -> bool:
+        return key in self._messages[FALLBACK]
 
     def t(self, key: str, lang: str, **values: object) -> str:
         text = self._messages.get(lang, {}).get(key) or self._messages[FALLBACK].get(key)

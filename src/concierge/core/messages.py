@@ -78,6 +78,7 @@ class Inbound:
     button_id: str | None = None
     attachments: tuple[Attachment, ...] = ()
     message_id: int | None = None
+    location: tuple[float, float] | None = None  # (latitude, longitude) the user shared
 
     @property
     def command(self) -> str | None:

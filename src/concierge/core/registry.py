@@ -12,7 +12,6 @@ from concierge.core.skill import (
     DeepLinkHandler,
     Intent,
     MessageRoute,
-    PeriodicJob,
     Skill,
 )
 
@@ -20,6 +19,8 @@ if TYPE_CHECKING:
     from pydantic_ai import Tool
     from starlette.routing import BaseRoute
 
+    from concierge.core.inbound import AttachmentProcessor
+    from concierge.core.schedules import Schedule
     from concierge.core.skill import Context
 
 V = TypeVar("V")
@@ -72,12 +73,16 @@ class Registry:
         return [intent for skill in self.skills for intent in skill.intents]
 
     @property
+    def processors(self) -> list[AttachmentProcessor]:
+        return [processor for skill in self.skills for processor in skill.processors]
+
+    @property
     def message_routes(self) -> list[MessageRoute]:
         return [route for skill in self.skills for route in skill.message_routes]
 
     @property
-    def jobs(self) -> list[PeriodicJob]:
-        return [job for skill in self.skills for job in skill.jobs]
+    def schedules(self) -> list[Schedule]:
+        return [schedule for skill in self.skills for schedule in skill.schedules]
 
     @property
     def routes(self) -> list[BaseRoute]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from concierge.core.access import Role
+from concierge.core.flows import DEFAULT_TTL, flow_of
 from concierge.core.messages import Button, Inbound, MessageHandle, Outbox, Reply, Text
 
 if TYPE_CHECKING:
@@ -22,9 +23,11 @@ if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
     from concierge.core.buttons import ButtonStore
+    from concierge.core.flows import FlowStore
     from concierge.core.i18n import Catalog
+    from concierge.core.inbound import AttachmentProcessor
     from concierge.core.jobs import JobKind
-    from concierge.core.pending import PendingInputs
+    from concierge.core.schedules import Schedule
     from concierge.storage.repos import UserRecord
 
 
@@ -38,11 +41,16 @@ class Context:
     outbox: Outbox
     catalog: Catalog
     button_store: ButtonStore
-    pending: PendingInputs
+    flows: FlowStore
 
     def t(self, key: str, **values: object) -> str:
         """The message ``key`` in this user's language."""
         return self.catalog.t(key, self.lang, **values)
+
+    def flow_title(self, flow: str) -> str:
+        """A flow's name for people: its catalogue entry ``flows.<flow>``, else its id."""
+        key = f"flows.{flow}"
+        return self.t(key) if self.catalog.has(key) else flow
 
     async def reply(self, reply: Reply | str) -> MessageHandle | None:
         """Send to this chat; the handle lets the handler edit the message later."""
@@ -62,14 +70,22 @@ class Context:
         return Button(label=label, id=button_id)
 
     async def ask(
-        self, action: str, payload: Mapping[str, Any] | None = None, ttl: timedelta | None = None
+        self,
+        action: str,
+        payload: Mapping[str, Any] | None = None,
+        ttl: timedelta | None = None,
+        *,
+        flow: str | None = None,
     ) -> None:
         """Route this user's next plain message to the ``action`` handler.
 
-        The handler receives ``payload`` plus ``"text"`` (and ``"message_id"``);
-        ``/cancel`` drops the question.
+        The question belongs to ``flow`` (default: ``action`` minus its last part);
+        other open flows wait. The handler receives ``payload`` plus ``"text"`` (and
+        ``"message_id"``); ``/cancel`` ends the flow.
         """
-        await self.pending.expect(self.user.id, action, dict(payload or {}), ttl)
+        await self.flows.open(
+            self.user.id, flow or flow_of(action), action, dict(payload or {}), ttl or DEFAULT_TTL
+        )
 
 
 CommandHandler = Callable[[Context], Awaitable[None]]
@@ -140,13 +156,6 @@ class MessageRoute:
     handler: CommandHandler
 
 
-@dataclass(frozen=True, slots=True)
-class PeriodicJob:
-    name: str
-    interval_seconds: float
-    run: Callable[[], Awaitable[None]]
-
-
 @dataclass(slots=True)
 class Skill:
     name: str
@@ -155,7 +164,8 @@ class Skill:
     tools: list[Tool[Context]] = field(default_factory=list)
     intents: list[Intent] = field(default_factory=list)
     message_routes: list[MessageRoute] = field(default_factory=list)
-    jobs: list[PeriodicJob] = field(default_factory=list)
+    processors: list[AttachmentProcessor] = field(default_factory=list)  # attachments → text
+    schedules: list[Schedule] = field(default_factory=list)  # ticks enqueue job kinds
     job_kinds: list[JobKind[Any]] = field(default_factory=list)  # registered with the engine
     routes: list[BaseRoute] = field(default_factory=list)
     deep_links: dict[str, DeepLinkHandler] = field(default_factory=dict)  # "m_" -> handler

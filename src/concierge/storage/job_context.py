@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Literal
 
+from pydantic import ValidationError
 from sqlalchemy import select, update
 
-from concierge.core.jobs import JobCancelled, JobKind
+from concierge.core.jobs import JobCancelled, JobKind, PermanentJobError
 from concierge.storage.db import Database
 from concierge.storage.models import JobRow
 
@@ -19,6 +22,34 @@ ERROR_LIMIT = 2000  # characters of a failure kept on the row
 def describe(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return text if len(text) <= ERROR_LIMIT else text[: ERROR_LIMIT - 1] + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a failed attempt leads to: another try after ``retry_in``, or the end."""
+
+    error: str
+    retry_in: timedelta | None  # None: the job ends failed
+    permanent: bool
+
+
+def judge_failure(
+    kind: JobKind[Any],
+    attempt: int,
+    exc: BaseException,
+    *,
+    timed_out: bool,
+    rng: random.Random,
+) -> Verdict:
+    """Both engines' rule: a permanent error or the last attempt ends it, else back off."""
+    if timed_out and kind.timeout is not None:
+        error = f"TimeoutError: attempt took longer than {kind.timeout:g} s"
+    else:
+        error = describe(exc)
+    permanent = isinstance(exc, PermanentJobError | ValidationError)
+    if permanent or attempt >= kind.retry.max_attempts:
+        return Verdict(error, None, permanent)
+    return Verdict(error, kind.retry.delay(attempt, rng), permanent)
 
 
 @dataclass(slots=True)

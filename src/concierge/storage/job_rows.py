@@ -106,9 +106,14 @@ async def claim(
         .limit(1)
         .scalar_subquery()
     )
+    return await take(session, and_(JobRow.id == best, JobRow.state == QUEUED), worker, now)
+
+
+async def take(session: AsyncSession, which: Any, worker: str, now: datetime) -> JobRow | None:
+    """Mark the job ``which`` selects as running on ``worker``, one more attempt counted."""
     stmt = (
         update(JobRow)
-        .where(JobRow.id == best, JobRow.state == QUEUED)
+        .where(which)
         .values(
             state=RUNNING,
             worker=worker,
@@ -158,13 +163,13 @@ async def retry_later(
 
 async def hand_back(
     session: AsyncSession, job_ids: Iterable[int], worker: str, now: datetime
-) -> None:
+) -> int:
     """Shutdown: the interrupted attempt does not count; another start resumes the job
-    (unless a cancel was asked meanwhile: then it ends cancelled)."""
+    (unless a cancel was asked meanwhile: then it ends cancelled). How many were ours."""
     ids = list(job_ids)
     if not ids:
-        return
-    await session.execute(
+        return 0
+    result = await session.execute(
         update(JobRow)
         .where(JobRow.id.in_(ids), JobRow.worker == worker, JobRow.state == RUNNING)
         .values(
@@ -175,6 +180,7 @@ async def hand_back(
             heartbeat_at=None,
         )
     )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def heartbeat(

@@ -14,15 +14,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from concierge.core.clock import Clock
-from concierge.core.jobs import JobCancelled, JobKind, JobState, PermanentJobError
+from concierge.core.jobs import JobCancelled, JobKind, JobState
 from concierge.storage import job_rows
 from concierge.storage.db import Database
-from concierge.storage.job_context import JobRunContext, Running, StopReason, describe
+from concierge.storage.job_context import (
+    JobRunContext,
+    Running,
+    StopReason,
+    describe,
+    judge_failure,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -200,24 +205,22 @@ class JobRunner:
         self, s: AsyncSession, run: Running, exc: BaseException, now: datetime, *, timed_out: bool
     ) -> None:
         kind = run.kind
-        if timed_out and kind.timeout is not None:
-            error = f"TimeoutError: attempt took longer than {kind.timeout:g} s"
-        else:
-            error = describe(exc)
-        permanent = isinstance(exc, PermanentJobError | ValidationError)
+        verdict = judge_failure(kind, run.attempt, exc, timed_out=timed_out, rng=self._rng)
         context = {
             "job_id": run.job_id,
             "kind": kind.name,
             "attempt": run.attempt,
             "max_attempts": kind.retry.max_attempts,
-            "error": error,
+            "error": verdict.error,
         }
-        if permanent or run.attempt >= kind.retry.max_attempts:
-            await job_rows.finish(s, run.job_id, self.worker_id, JobState.FAILED, now, error)
-            log.warning("job.failed", permanent=permanent, **context)
+        if verdict.retry_in is None:
+            await job_rows.finish(
+                s, run.job_id, self.worker_id, JobState.FAILED, now, verdict.error
+            )
+            log.warning("job.failed", permanent=verdict.permanent, **context)
             return
-        delay = kind.retry.delay(run.attempt, self._rng)
-        await job_rows.retry_later(s, run.job_id, self.worker_id, now + delay, error)
+        delay = verdict.retry_in
+        await job_rows.retry_later(s, run.job_id, self.worker_id, now + delay, verdict.error)
         log.warning("job.retrying", retry_in=round(delay.total_seconds(), 3), **context)
 
     # --- heartbeats and recovery -----------------------------------------------------

@@ -13,28 +13,20 @@ import os
 import random
 import secrets
 import socket
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import structlog
-from pydantic import BaseModel
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from concierge.core.clock import SYSTEM_CLOCK, Clock
-from concierge.core.jobs import (
-    LIVE_STATES,
-    JobInfo,
-    JobKind,
-    JobState,
-    KindStats,
-    P,
-    QueueStats,
-)
-from concierge.storage import job_rows
+from concierge.core.jobs import JobKind, JobState, P
+from concierge.storage import job_ledger
 from concierge.storage.db import Database
 from concierge.storage.job_context import Running
+from concierge.storage.job_ledger import LedgerJobs
 from concierge.storage.job_runner import JobRunner
 from concierge.storage.models import JobRow
 
@@ -45,7 +37,7 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()[:60]}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
-class EmbeddedJobs:
+class EmbeddedJobs(LedgerJobs):
     """Jobs as database rows; ``start`` runs this process's workers until ``stop``."""
 
     def __init__(
@@ -63,9 +55,7 @@ class EmbeddedJobs:
     ) -> None:
         if stale_after <= 2 * heartbeat_interval:
             raise ValueError("stale_after must exceed two heartbeat intervals")
-        self._db = db
-        self._clock = clock
-        self._kinds: dict[str, JobKind[Any]] = {}
+        super().__init__(db, clock)
         self._runner = JobRunner(
             db,
             self._kinds,
@@ -83,20 +73,6 @@ class EmbeddedJobs:
     def worker_id(self) -> str:
         return self._runner.worker_id
 
-    def register(self, kind: JobKind[Any]) -> None:
-        known = self._kinds.get(kind.name)
-        if known is not None and known is not kind:
-            raise ValueError(f"job kind {kind.name!r} is registered twice")
-        self._kinds[kind.name] = kind
-
-    def _kind(self, kind: JobKind[Any] | str) -> JobKind[Any]:
-        if isinstance(kind, JobKind):
-            return kind
-        try:
-            return self._kinds[kind]
-        except KeyError:
-            raise ValueError(f"unknown job kind {kind!r}") from None
-
     async def enqueue(
         self,
         kind: JobKind[P] | str,
@@ -108,29 +84,25 @@ class EmbeddedJobs:
         priority: int = 0,
         user_id: int | None = None,
     ) -> int:
-        job_kind = self._kind(kind)
-        raw = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
-        data = job_kind.parse(raw).model_dump(mode="json")  # a bad payload raises here
-        now = self._clock.now()
-        if run_at is not None:
-            if run_at.tzinfo is None:
-                raise ValueError("run_at must carry a time zone")
-            run_at = run_at.astimezone(UTC)  # SQLite keeps the digits, not the zone
+        job = self._check(kind, payload, run_at)
         for _ in range(3):  # a live duplicate may finish between our insert and our look-up
-            if dedupe_key is not None and (live := await self._live_id(dedupe_key)) is not None:
+            if (
+                dedupe_key is not None
+                and (live := await job_ledger.live_id(self._db, dedupe_key)) is not None
+            ):
                 return live
             row = JobRow(
-                kind=job_kind.name,
-                payload=data,
+                kind=job.kind.name,
+                payload=job.payload,
                 state=JobState.QUEUED.value,
                 lane=lane,
                 dedupe_key=dedupe_key,
                 user_id=user_id,
                 priority=priority,
                 attempts=0,
-                run_at=run_at or now,
+                run_at=job.due,
                 cancel_requested=False,
-                created_at=now,
+                created_at=job.now,
             )
             try:
                 async with self._db.session() as s:
@@ -144,16 +116,6 @@ class EmbeddedJobs:
             self._runner.wake()
             return job_id
         raise RuntimeError(f"could not enqueue under dedupe key {dedupe_key!r}")
-
-    async def _live_id(self, dedupe_key: str) -> int | None:
-        async with self._db.session() as s:
-            found: int | None = await s.scalar(
-                select(JobRow.id).where(
-                    JobRow.dedupe_key == dedupe_key,
-                    JobRow.state.in_([st.value for st in LIVE_STATES]),
-                )
-            )
-            return found
 
     async def cancel(self, job_id: int) -> bool:
         now = self._clock.now()
@@ -174,52 +136,6 @@ class EmbeddedJobs:
         if asked:
             self._runner.stop_job(job_id, "cancel")  # ours: at once; others': next heartbeat
         return asked
-
-    async def get(self, job_id: int) -> JobInfo | None:
-        async with self._db.session() as s:
-            row = await s.get(JobRow, job_id)
-            return job_rows.to_info(row) if row is not None else None
-
-    async def list(
-        self,
-        *,
-        kind: str | None = None,
-        states: Iterable[JobState] | None = None,
-        user_id: int | None = None,
-        lane: str | None = None,
-        limit: int = 50,
-    ) -> list[JobInfo]:
-        query = select(JobRow).order_by(JobRow.id.desc()).limit(limit)
-        if kind is not None:
-            query = query.where(JobRow.kind == kind)
-        if states is not None:
-            query = query.where(JobRow.state.in_([JobState(st).value for st in states]))
-        if user_id is not None:
-            query = query.where(JobRow.user_id == user_id)
-        if lane is not None:
-            query = query.where(JobRow.lane == lane)
-        async with self._db.session() as s:
-            return [job_rows.to_info(row) for row in await s.scalars(query)]
-
-    async def stats(self) -> QueueStats:
-        now = self._clock.now()
-        async with self._db.session() as s:
-            counts = await s.execute(
-                select(JobRow.kind, JobRow.state, func.count()).group_by(JobRow.kind, JobRow.state)
-            )
-            oldest = await s.scalar(
-                select(func.min(JobRow.run_at)).where(
-                    JobRow.state == JobState.QUEUED.value, JobRow.run_at <= now
-                )
-            )
-        per_kind: dict[str, dict[str, int]] = {}
-        for kind, state, n in counts.all():
-            per_kind.setdefault(kind, {})[state] = n
-        lag = now - (job_rows.aware(oldest) or now)
-        return QueueStats(
-            kinds={kind: KindStats(**by_state) for kind, by_state in per_kind.items()},
-            oldest_due_seconds=max(lag, timedelta(0)).total_seconds(),
-        )
 
     async def start(self) -> None:
         await self._runner.start()

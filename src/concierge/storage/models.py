@@ -43,7 +43,9 @@ class UserRow(Base):
     role: Mapped[str] = mapped_column(String(16), default="pending")
     model: Mapped[str | None] = mapped_column(String(100), default=None)
     thinking: Mapped[str] = mapped_column(String(8), default="off")
+    timezone: Mapped[str | None] = mapped_column(String(64), default=None)  # IANA, by /timezone
     approval_requested: Mapped[bool] = mapped_column(default=False)
+    refused_at: Mapped[datetime | None] = mapped_column(default=None)  # last "please wait"
     unreachable: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -95,15 +97,47 @@ class ConversationMessageRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class PendingInputRow(Base):
-    """A question the bot asked; the user's next plain text answers it."""
+class OpenFlowRow(Base):
+    """One open conversation (a wizard, a retro): the user's next plain text may answer it.
 
-    __tablename__ = "pending_inputs"
+    Keyed by user and flow, so several coexist; the most recently active one answers.
+    """
+
+    __tablename__ = "open_flows"
 
     user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    action: Mapped[str] = mapped_column(String(64))
+    flow: Mapped[str] = mapped_column(String(64), primary_key=True)
+    action: Mapped[str] = mapped_column(String(64))  # the button action that takes the answer
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    touched_at: Mapped[datetime] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column()
+
+
+class ScheduleTickRow(Base):
+    """One tick of one schedule, claimed by exactly one process (the primary key)."""
+
+    __tablename__ = "schedule_ticks"
+
+    schedule: Mapped[str] = mapped_column(String(128), primary_key=True)
+    tick_at: Mapped[datetime] = mapped_column(primary_key=True)
+    job_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    claimed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class UserScheduleRow(Base):
+    """A user's own schedule; ``cron`` is wall-clock time in the user's time zone."""
+
+    __tablename__ = "user_schedules"
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_user_schedules_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(64))
+    cron: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    next_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class JobRow(Base):
@@ -147,6 +181,7 @@ class JobRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    engine_ref: Mapped[int | None] = mapped_column(BigInteger, default=None)  # procrastinate's id
 
 
 class SentNoticeRow(Base):

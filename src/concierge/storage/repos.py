@@ -32,6 +32,7 @@ class UserRecord:
     model: str | None
     thinking: str
     unreachable: bool
+    timezone: str | None = None  # IANA name set by /timezone; None: the default zone
 
     @property
     def key(self) -> str:
@@ -50,6 +51,7 @@ def _record(row: UserRow) -> UserRecord:
         model=row.model,
         thinking=row.thinking,
         unreachable=row.unreachable,
+        timezone=row.timezone,
     )
 
 
@@ -126,6 +128,9 @@ class UserRepo:
     async def set_model(self, user_id: int, model: str | None, thinking: str) -> UserRecord | None:
         return await self._set(user_id, model=model, thinking=thinking)
 
+    async def set_timezone(self, user_id: int, zone: str | None) -> UserRecord | None:
+        return await self._set(user_id, timezone=zone)
+
     async def set_unreachable(self, user_id: int, unreachable: bool = True) -> None:
         await self._set(user_id, unreachable=unreachable)
 
@@ -136,6 +141,20 @@ class UserRepo:
                 update(UserRow)
                 .where(UserRow.id == user_id, UserRow.approval_requested.is_(False))
                 .values(approval_requested=True)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def claim_refusal(self, user_id: int, every: timedelta) -> bool:
+        """True at most once per ``every`` per user, across processes (a guarded update)."""
+        now = utcnow()
+        async with self._db.session() as s:
+            result = await s.execute(
+                update(UserRow)
+                .where(
+                    UserRow.id == user_id,
+                    (UserRow.refused_at.is_(None)) | (UserRow.refused_at < now - every),
+                )
+                .values(refused_at=now)
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 

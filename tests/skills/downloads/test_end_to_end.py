@@ -46,18 +46,17 @@ async def test_send_complete_notify_once_across_a_restart(
             assert "Added to your client: End.To.End.2024.2160p.mkv" in owner.outbox.all_text()
     # the bot restarts between adding and completing
     async with running_app(tmp_path, torrent_client_url=url) as second:
-        skill = with_downloads(second)
         person = Person(second, 1)
         second.notifier.register("telegram", person.outbox)
         assert isinstance(second.jobs, EmbeddedJobs)
         for _ in range(60):
-            await skill.jobs[0].run()  # the schedule's tick: queues a poll
+            await second.scheduler.run_once("downloads.monitor")  # a tick: queues a poll
             await second.jobs.run_until_idle()
             if person.outbox.sent:
                 break
             await asyncio.sleep(0.3)  # the daemon checks the payload in its own time
         for _ in range(3):
-            await skill.jobs[0].run()
+            await second.scheduler.run_once("downloads.monitor")
             await second.jobs.run_until_idle()
         assert person.outbox.texts() == [
             "✅ Downloaded and ready to watch: End.To.End.2024.2160p.mkv"

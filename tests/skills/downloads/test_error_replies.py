@@ -89,8 +89,7 @@ async def test_send_and_downloads_do_not_echo_the_error_body(
         listed = owner.outbox.all_text()
         assert listed.startswith("I couldn't ask your torrent client (")
         assert "Error.Body.2024" in listed  # what it last knew is still shown
-        skill = next(s for s in app.registry.skills if s.name == "downloads")
-        await skill.jobs[0].run()  # the monitor's poll (a job) fails too, and logs it
+        await app.scheduler.run_once("downloads.monitor")  # the poll job fails too, and logs it
         assert isinstance(app.jobs, EmbeddedJobs)
         await app.jobs.run_until_idle()
     assert len(srv.hits) > 0

@@ -11,9 +11,7 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from concierge.core.access import Role
-from concierge.core.buttons import ButtonStore
 from concierge.core.messages import ChatRef, Inbound, UserRef
-from concierge.core.pending import PendingInputs
 from concierge.core.skill import Context
 from concierge.skills.downloads.client_url import ClientConfig
 from concierge.skills.downloads.commands import DownloadCommands
@@ -24,6 +22,8 @@ from concierge.skills.downloads.ports import (
     TorrentStatus,
 )
 from concierge.skills.downloads.service import ClientPolicy, DownloadService
+from concierge.storage.buttons import SqlButtonStore
+from concierge.storage.flows import SqlFlows
 from daemons import random_magnet
 from tests.skills.downloads.support import Downloads
 from tests.support.outbox import RecordingOutbox
@@ -78,7 +78,7 @@ async def shown_line(d: Downloads, lang: str, **figures: object) -> str:
     client = ReportingClient()
     config = ClientConfig("transmission", "http://127.0.0.1:9091/transmission/rpc")
 
-    def factory(_config: ClientConfig) -> TorrentClient:
+    def factory(_config: ClientConfig, _transport: object = None) -> TorrentClient:
         return client
 
     service = DownloadService(
@@ -95,7 +95,7 @@ async def shown_line(d: Downloads, lang: str, **figures: object) -> str:
     ctx = Context(
         inbound=Inbound(user=ref, chat=ChatRef("telegram", 1), text="/downloads"),
         user=owner, lang=lang, outbox=outbox, catalog=d.catalog,
-        button_store=ButtonStore(d.db), pending=PendingInputs(d.db),
+        button_store=SqlButtonStore(d.db), flows=SqlFlows(d.db),
     )  # fmt: skip
     await DownloadCommands(service, d.library).downloads(ctx)
     header, line, *_older = outbox.texts()  # newest first

@@ -86,7 +86,7 @@ class MoviesWorld:
             outbox=outbox,
             catalog=self.app.catalog,
             button_store=self.app.buttons,
-            pending=self.app.pending,
+            flows=self.app.flows,
         )
 
     async def chat(self, lines: Sequence[str], language: str = "en") -> str:

@@ -210,7 +210,7 @@ class TelegramFrontend:
             too_big = oversized(inbound, self.download_limit)
             if too_big:
                 inbound = await self._refuse_downloads(inbound, outbox, len(too_big))
-            if inbound.text.strip() or inbound.attachments or inbound.button_id:
+            if inbound.text.strip() or inbound.attachments or inbound.button_id or inbound.location:
                 await self.dispatcher.handle(inbound, outbox)
         finally:
             await outbox.close()

@@ -51,7 +51,8 @@ class Converter:
             if not addressed:
                 return None
         attachments = self._attachments(message)
-        if not text.strip() and not attachments:
+        location = message.location
+        if not text.strip() and not attachments and location is None:
             return None
         user = message.from_user
         return Inbound(
@@ -61,6 +62,7 @@ class Converter:
             update_id=str(update.update_id),
             attachments=attachments,
             message_id=message.message_id,
+            location=(location.latitude, location.longitude) if location is not None else None,
         )
 
     def _button(self, update: Update) -> Inbound | None:

@@ -6,15 +6,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from concierge.core.deps import CoreServices
-from concierge.core.skill import Command, PeriodicJob, Skill
+from concierge.core.schedules import Every, Schedule
+from concierge.core.skill import Command, Skill
 from concierge.core.urlguard import Resolver, system_resolver
 from concierge.skills.downloads.commands import DownloadCommands
 from concierge.skills.downloads.intents import download_intents
 from concierge.skills.downloads.library import LibraryIndex
-from concierge.skills.downloads.monitor import CompletionMonitor
+from concierge.skills.downloads.monitor import POLL_KIND, CompletionMonitor
 from concierge.skills.downloads.render import CONTROL_ACTION, SEND_ACTION
 from concierge.skills.downloads.service import ClientFactory, ClientPolicy, DownloadService
 from concierge.skills.downloads.sync_api import SyncAPI
@@ -82,7 +84,14 @@ def build(deps: DownloadsDeps) -> Skill:
         },
         tools=download_tools(handlers),
         intents=download_intents(),
-        jobs=[PeriodicJob("downloads.monitor", deps.poll_seconds, monitor.tick)],
+        schedules=[
+            Schedule(
+                "downloads.monitor",
+                POLL_KIND,
+                Every(timedelta(seconds=deps.poll_seconds)),
+                dedupe_key=POLL_KIND,  # a tick while a poll still waits adds nothing
+            )
+        ],
         job_kinds=[monitor.job_kind()],
         routes=sync.routes(),
         instructions=INSTRUCTIONS,

@@ -82,6 +82,7 @@ class DownloadCommands:
         try:
             url = normalize_http_url(kind, str(payload["text"]))
         except InvalidClientURL as exc:
+            await ctx.ask("downloads.client.url", _keep(payload))  # the next message retries
             await ctx.reply(ctx.t("downloads.client.invalid_url", reason=str(exc)))
             return
         await ctx.ask("downloads.client.username", {**_keep(payload), "url": url})

@@ -59,10 +59,6 @@ class CompletionMonitor:
     def job_kind(self) -> JobKind[PollPayload]:
         return JobKind(POLL_KIND, PollPayload, self._run_job, retry=Retry(max_attempts=3))
 
-    async def tick(self) -> None:
-        """The schedule's tick: one poll queued (a tick while one waits adds nothing)."""
-        await self._jobs.enqueue(POLL_KIND, PollPayload(), dedupe_key=POLL_KIND)
-
     async def _run_job(self, _ctx: JobContext, _payload: PollPayload) -> None:
         await self.run()
 
@@ -86,7 +82,7 @@ class CompletionMonitor:
         if choice is None:
             log.warning("download_client_gone", client=key)
             return 0
-        client = self._service.open(choice.config)
+        client = self._service.open(choice)
         try:
             statuses = {status.info_hash: status for status in await client.list()}
         except TorrentClientError as exc:

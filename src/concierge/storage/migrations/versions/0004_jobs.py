@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_jobs"
-down_revision = "0003_downloads"
+down_revision = "0001_core"  # the core never depends on a skill's tables
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,137 @@
+"""kill -9 of the bot while completion notices go out: each user is told exactly once.
+
+The real bot (`concierge serve`, a subprocess) polls a real Transmission daemon where
+every torrent is already complete, and sends its notices through the real Telegram
+front-end to the fake Bot API. It is killed with SIGKILL after the first notices went
+out, then started again: every download's notice arrives, none twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from concierge.core.access import Role
+from concierge.core.messages import UserRef
+from concierge.skills.downloads.models import DownloadRow
+from concierge.skills.downloads.service import GLOBAL
+from concierge.storage.db import Database
+from concierge.storage.repos import UserRepo
+from tests.daemons import RunningDaemon, free_port, make_client, make_payload, make_torrent
+from tests.skills.downloads.support import client_url
+from tests.support.fake_telegram import TOKEN, FakeTelegram
+
+ROOT = Path(__file__).resolve().parents[3]
+USERS = 24
+READY = "✅ Downloaded and ready to watch:"
+
+
+def _bot(
+    tmp_path: Path, fake: FakeTelegram, daemon: RunningDaemon, run: str
+) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        "CONCIERGE_DATA_DIR": str(tmp_path / "data"),
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+        "TORRENT_CLIENT_URL": client_url(daemon),
+        "OWNER_IDS": "telegram:1",
+        "DOWNLOAD_POLL_SECONDS": "1",
+        "HTTP_PORT": str(free_port()),
+        "TORRENT_SOURCES": "",
+        "LOG_FORMAT": "json",
+    }
+    log = (tmp_path / f"bot-{run}.log").open("wb")
+    return subprocess.Popen(
+        [sys.executable, "-m", "concierge.cli", "serve"],
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+async def _until(what: str, seconds: float, check: object) -> None:
+    start = time.monotonic()
+    while not check():  # type: ignore[operator]
+        if time.monotonic() - start > seconds:
+            raise AssertionError(f"gave up waiting for {what} after {seconds:g} s")
+        await asyncio.sleep(0.05)
+
+
+async def test_completion_notices_arrive_once_each_across_kill_9(
+    tmp_path: Path, transmission_daemon: RunningDaemon
+) -> None:
+    client = make_client(transmission_daemon)
+    (tmp_path / "data").mkdir(exist_ok=True)
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'concierge.db'}")
+    await db.upgrade()
+    users = UserRepo(db)
+    try:
+        for n in range(USERS):
+            name = f"Crash.Film.{n:02d}.2024.mkv"
+            payload = make_payload(transmission_daemon.download_dir, name, size=16 * 1024)
+            added = await client.add_torrent_file(make_torrent(payload))
+            user = await users.upsert(UserRef("telegram", 100 + n, f"u{n}"), Role.USER)
+            async with db.session() as s:
+                s.add(
+                    DownloadRow(
+                        user_id=user.id, client_key=GLOBAL, client_kind="transmission",
+                        info_hash=added.info_hash, name=name, normalized_name=name.lower(),
+                        chat_key=f"telegram:{100 + n}", status="active", progress=0.0,
+                        size_bytes=0, save_path="", sync_state="none",
+                    )
+                )  # fmt: skip
+    finally:
+        await client.close()
+
+    fake = FakeTelegram().start()
+    try:
+
+        def told() -> list[int]:
+            return [
+                int(c.params["chat_id"])
+                for c in fake.calls_to("sendMessage")
+                if str(c.params.get("text", "")).startswith(READY)
+            ]
+
+        first = _bot(tmp_path, fake, transmission_daemon, "1")
+        try:
+            await _until("the first notices", 60, lambda: len(told()) >= 3)
+        finally:
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+        at_kill = len(told())
+        second = _bot(tmp_path, fake, transmission_daemon, "2")
+        try:
+            await _until("every notice", 60, lambda: len(set(told())) == USERS)
+            await asyncio.sleep(2)  # two more poll rounds: anything owed twice would go now
+        finally:
+            second.send_signal(signal.SIGTERM)
+            second.wait(20)
+        chats = told()
+        twice = sorted({chat for chat in chats if chats.count(chat) > 1})
+        async with db.session() as s:
+            complete = await s.scalar(
+                select(func.count())
+                .select_from(DownloadRow)
+                .where(DownloadRow.status == "complete")
+            )
+        print(
+            f"\nnotices={len(chats)} users={USERS} sent_before_kill={at_kill} "
+            f"duplicates={len(twice)} {twice} complete_rows={complete}"
+        )
+        assert sorted(set(chats)) == [100 + n for n in range(USERS)]
+        assert twice == []
+        assert complete == USERS
+    finally:
+        fake.stop()
+        await db.close()
