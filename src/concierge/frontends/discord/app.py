@@ -83,7 +83,7 @@ class DiscordFrontend:
         download_limit_mb: int = 50,
         link_channels: Sequence[int] = (),
         stream_interval: float = 1.0,
-        ack_deadline: float = 1.5,
+        ack_deadline: float = 1.0,  # answer by then, else defer: 2 s of Discord's 3 to spare
         guild_ready_timeout: float = 2.0,
         start_timeout: float = 60.0,
         drain_seconds: float = 30.0,
