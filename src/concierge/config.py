@@ -75,6 +75,17 @@ class Settings(BaseSettings):
     telegram_local_mode: bool = False
     bot_username: str | None = None
 
+    # --- discord ---
+    discord_bot_token: SecretStr | None = None
+    discord_api_base_url: str = "https://discord.com/api/v10"
+    discord_gateway_url: str = "wss://gateway.discord.gg/"
+    discord_guild_ids: CsvList = Field(default_factory=list)
+    discord_upload_limit_mb: int | None = Field(default=None, ge=1)  # None: what Discord reports
+    discord_link_channels: CsvList = Field(default_factory=list)
+    _split_discord = field_validator("discord_guild_ids", "discord_link_channels", mode="before")(
+        _split_csv
+    )
+
     # --- movies: metadata ---
     tmdb_api_key: SecretStr | None = None
     tmdb_base_url: str = "https://api.themoviedb.org/3"
