@@ -32,7 +32,7 @@ from concierge.core.scheduler import Scheduler
 from concierge.core.schedules import Every, Schedule
 from concierge.core.skill import Skill
 from concierge.core.time_commands import TimeZoneCommands
-from concierge.skills import downloads, movies
+from concierge.skills import downloads, movies, voice
 from concierge.skills.downloads.factory import default_factory
 from concierge.skills.downloads.library import LibraryIndex
 from concierge.skills.downloads.render import send_button
@@ -234,6 +234,7 @@ def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> l
                 ],
             )
         ),
+        voice.build(assembly.voice_deps(settings, core, http)),
     ]
 
 
@@ -256,6 +257,7 @@ async def build_app(
     notifier.use_jobs(jobs, SentNotices(db))  # bot-initiated messages are retried and paced
     llm = LLMSettings.from_settings(settings)
     scheduler = build_scheduler(db, jobs, users, settings.default_timezone)
+    metrics = Metrics()
     core = CoreServices(
         db=db,
         users=users,
@@ -266,6 +268,7 @@ async def build_app(
         jobs=jobs,
         scheduler=scheduler,
         default_language=settings.default_language,
+        metrics=metrics,
     )
     movies_http = assembly.http_factory(settings)
     skills: list[Skill] = [
@@ -291,7 +294,7 @@ async def build_app(
         catalog=catalog,
         users=users,
         notifier=notifier,
-        metrics=Metrics(),
+        metrics=metrics,
         policy=AccessPolicy(owners, settings.access_mode, settings.default_language),
         skills=skills,
         llm=llm,
