@@ -67,6 +67,28 @@ class Probe:
     seconds: float
 
 
+# how audio and video containers begin: (offset, bytes)
+_SIGNATURES: tuple[tuple[int, bytes], ...] = (
+    (0, b"OggS"),
+    (0, b"ID3"),
+    (0, b"RIFF"),
+    (0, b"fLaC"),
+    (0, b"\x1aE\xdf\xa3"),  # Matroska / WebM
+    (4, b"ftyp"),  # MP4, M4A, MOV
+    (0, b"#!AMR"),
+    (0, b"\xff\xf1"),  # AAC ADTS
+    (0, b"\xff\xf9"),
+    (0, b"\xff\xfb"),  # MPEG audio frames
+    (0, b"\xff\xf3"),
+    (0, b"\xff\xf2"),
+)
+
+
+def has_media_signature(data: bytes) -> bool:
+    """Whether ``data`` starts like a media container (so a failure means it is damaged)."""
+    return any(data[offset : offset + len(magic)] == magic for offset, magic in _SIGNATURES)
+
+
 def reason_from_stderr(stderr: str) -> str:
     """The catalogue key for what ffmpeg or ffprobe complained about."""
     lowered = stderr.lower()
@@ -133,7 +155,12 @@ class AudioWorkshop:
             raise ProcessingFailed("voice.broken")
         source = base.with_suffix(".in")
         await asyncio.to_thread(source.write_bytes, data)
-        probe = await self.probe(source)
+        try:
+            probe = await self.probe(source)
+        except ProcessingFailed as exc:
+            if exc.key == "voice.broken" and not has_media_signature(data):
+                raise ProcessingFailed("voice.not_audio") from exc  # text, a PDF, … renamed
+            raise
         if probe.seconds > self.limits.max_seconds:
             self._too_long(probe.seconds)
         wav = base.with_suffix(".wav")
