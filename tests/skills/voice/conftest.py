@@ -24,7 +24,7 @@ from concierge.services.voice import AudioWorkshop, VoiceLimits
 from concierge.skills.voice.models import TranscriptionLog
 from concierge.skills.voice.service import VoiceProcessor
 from concierge.storage.db import Database
-from tests.support.fake_telegram import FakeTelegram
+from tests.frontends.telegram.conftest import fake  # noqa: F401  # the fake Bot API fixture
 
 MB = 1024 * 1024
 ENGLISH = (
@@ -148,15 +148,6 @@ def voice(file_id: str, path_or_size: Path | int, duration: int) -> dict[str, An
         "duration": duration,
     }
     return note
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    server = FakeTelegram().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
