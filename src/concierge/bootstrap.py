@@ -32,7 +32,7 @@ from concierge.core.scheduler import Scheduler
 from concierge.core.schedules import Every, Schedule
 from concierge.core.skill import Skill
 from concierge.core.time_commands import TimeZoneCommands
-from concierge.skills import downloads, grab, movies
+from concierge.skills import downloads, grab, movies, voice
 from concierge.skills.downloads.factory import default_factory
 from concierge.skills.downloads.library import LibraryIndex
 from concierge.skills.downloads.render import send_button
@@ -251,6 +251,7 @@ def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> l
             )
         ),
         grab.build(grab.GrabDeps(core=core, config=grab_config(settings))),
+        voice.build(assembly.voice_deps(settings, core, http)),
     ]
 
 
@@ -302,6 +303,7 @@ async def build_app(
     notifier.use_jobs(jobs, SentNotices(db))  # bot-initiated messages are retried and paced
     llm = LLMSettings.from_settings(settings)
     scheduler = build_scheduler(db, jobs, users, settings.default_timezone)
+    metrics = Metrics()
     core = CoreServices(
         db=db,
         users=users,
@@ -312,7 +314,7 @@ async def build_app(
         jobs=jobs,
         scheduler=scheduler,
         default_language=settings.default_language,
-        metrics=Metrics(),
+        metrics=metrics,
     )
     movies_http = assembly.http_factory(settings)
     skills: list[Skill] = [
@@ -338,7 +340,7 @@ async def build_app(
         catalog=catalog,
         users=users,
         notifier=notifier,
-        metrics=core.metrics or Metrics(),
+        metrics=metrics,
         policy=AccessPolicy(owners, settings.access_mode, settings.default_language),
         skills=skills,
         llm=llm,

@@ -75,6 +75,17 @@ class Settings(BaseSettings):
     telegram_local_mode: bool = False
     bot_username: str | None = None
 
+    # --- discord ---
+    discord_bot_token: SecretStr | None = None
+    discord_api_base_url: str = "https://discord.com/api/v10"
+    discord_gateway_url: str = "wss://gateway.discord.gg/"
+    discord_guild_ids: CsvList = Field(default_factory=list)
+    discord_upload_limit_mb: int | None = Field(default=None, ge=1)  # None: what Discord reports
+    discord_link_channels: CsvList = Field(default_factory=list)
+    _split_discord = field_validator("discord_guild_ids", "discord_link_channels", mode="before")(
+        _split_csv
+    )
+
     # --- movies: metadata ---
     tmdb_api_key: SecretStr | None = None
     tmdb_base_url: str = "https://api.themoviedb.org/3"
@@ -120,6 +131,21 @@ class Settings(BaseSettings):
     grab_min_video_kbps: int = Field(default=300, ge=50)
     public_base_url: str | None = None  # where the HTTP app is reached from outside
 
+    # --- voice ---
+    stt_provider: Literal["auto", "local", "openai", "openai-compatible", "off"] = "auto"
+    stt_model: Path | None = None  # a faster-whisper model folder; none: the packaged base
+    stt_threads: int = Field(default=2, ge=1, le=64)
+    stt_timeout_seconds: float = Field(default=180.0, gt=0)  # local wall-clock limit
+    stt_openai_model: str = "gpt-4o-mini-transcribe"
+    stt_base_url: str | None = None
+    stt_api_key: SecretStr | None = None  # none: OPENAI_API_KEY
+    stt_api_timeout_seconds: float = Field(default=30.0, gt=0)
+    stt_price_per_minute: float = Field(default=0.003, ge=0)
+    voice_max_mb: int = Field(default=25, ge=1)
+    voice_max_seconds: int = Field(default=600, ge=1)
+    voice_min_free_mb: int = Field(default=200, ge=0)
+    ffmpeg_timeout_seconds: float = Field(default=30.0, gt=0)
+
     _split = field_validator(
         "owner_ids",
         "torrent_sources",
@@ -129,6 +155,11 @@ class Settings(BaseSettings):
         "grab_allowed_endpoints",
         mode="before",
     )(_split_csv)
+
+    @field_validator("stt_model", "stt_base_url", "stt_api_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("default_timezone")
     @classmethod
@@ -150,6 +181,15 @@ class Settings(BaseSettings):
             return self.jobs_backend
         scheme = self.effective_database_url().split(":", 1)[0]
         return "procrastinate" if scheme.split("+", 1)[0] == "postgresql" else "embedded"
+
+    def effective_stt_provider(self) -> Literal["local", "openai", "openai-compatible", "off"]:
+        """``auto``: a server at ``STT_BASE_URL``, else OpenAI when a key is set, else local
+        (so voice works with no configuration at all)."""
+        if self.stt_provider != "auto":
+            return self.stt_provider
+        if self.stt_base_url:
+            return "openai-compatible"
+        return "openai" if (self.stt_api_key or self.openai_api_key) else "local"
 
     def effective_database_url(self) -> str:
         """The SQLAlchemy URL: configured, or a SQLite file in the data directory."""

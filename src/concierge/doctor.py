@@ -31,6 +31,7 @@ from concierge.core.model_choice import (
     LanguageModels,
     LLMSettings,
 )
+from concierge.frontends.discord.checks import check_discord
 from concierge.logging import MASK, Redactor
 from concierge.skills.grab.checks import check_grab
 from concierge.storage.db import Database, DatabaseError
@@ -317,6 +318,7 @@ async def run_doctor(
             ("owners", _check_owners(settings)),
             ("telegram", _check_telegram(settings)),
             ("telegram webhook", _check_webhook(settings)),
+            ("discord", check_discord(settings)),
             ("torrent client", probes.torrent_client(settings)),
             ("torrent sources", _check_sources(settings)),
             *probes.metadata(settings),

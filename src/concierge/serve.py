@@ -36,6 +36,10 @@ def build_frontends(settings: Settings, app: App) -> list[FrontEnd]:
         from concierge.frontends.telegram.wiring import build_telegram
 
         frontends.append(build_telegram(settings, app))
+    if settings.discord_bot_token is not None:
+        from concierge.frontends.discord.wiring import build_discord
+
+        frontends.append(build_discord(settings, app))  # and Discord when its token is set
     return frontends
 
 

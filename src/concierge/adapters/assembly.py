@@ -16,7 +16,10 @@ if TYPE_CHECKING:
     from concierge.adapters.http import HttpFactory
     from concierge.adapters.rutracker import RutrackerSource
     from concierge.config import Settings
+    from concierge.core.deps import CoreServices
+    from concierge.services.transcriber import Transcriber
     from concierge.skills.movies.ports import MetadataSource, RatingsSource, TorrentSource
+    from concierge.skills.voice import VoiceDeps
     from concierge.storage.credentials import CredentialStore
 
 
@@ -114,3 +117,46 @@ def ratings_sources(settings: Settings, http: HttpFactory) -> list[RatingsSource
             )
         )
     return ratings
+
+
+def transcriber(settings: Settings, http: HttpFactory) -> Transcriber | None:
+    """STT_PROVIDER → the speech-to-text adapter (None when voice is off)."""
+    provider = settings.effective_stt_provider()
+    if provider == "off":
+        return None
+    if provider == "local":
+        from concierge.adapters.stt_local import LocalWhisper
+
+        return LocalWhisper(
+            settings.stt_model,
+            data_dir=settings.data_dir,
+            threads=settings.stt_threads,
+            timeout=settings.stt_timeout_seconds,
+        )
+    from concierge.adapters.stt_openai import OPENAI_BASE_URL, OpenAITranscriber
+
+    key = settings.stt_api_key or (settings.openai_api_key if provider == "openai" else None)
+    return OpenAITranscriber(
+        http,
+        name=provider,
+        base_url=settings.stt_base_url or OPENAI_BASE_URL,
+        api_key=key.get_secret_value() if key is not None else None,
+        model=settings.stt_openai_model,
+        timeout=settings.stt_api_timeout_seconds,
+        price_per_minute=settings.stt_price_per_minute,
+    )
+
+
+def voice_deps(settings: Settings, core: CoreServices, http: HttpFactory) -> VoiceDeps:
+    """The voice skill's audio limits, temp folder and transcriber."""
+    from concierge.services.voice import MB, AudioWorkshop, VoiceLimits
+    from concierge.skills.voice import VoiceDeps
+
+    limits = VoiceLimits(
+        max_bytes=settings.voice_max_mb * MB,
+        max_seconds=settings.voice_max_seconds,
+        ffmpeg_timeout=settings.ffmpeg_timeout_seconds,
+        min_free_bytes=settings.voice_min_free_mb * MB,
+    )
+    workshop = AudioWorkshop(settings.data_dir / "voice-tmp", limits)
+    return VoiceDeps(core=core, workshop=workshop, transcriber=transcriber(settings, http))

@@ -8,6 +8,7 @@ import structlog
 
 from concierge.core.access import Role
 from concierge.core.approvals import APPROVE_ACTION, BLOCK_ACTION, LIST_ACTION, Approvals
+from concierge.core.dispatch import CANCEL_ACTION
 from concierge.core.i18n import Catalog, resolve_language
 from concierge.core.messages import Text, rows
 from concierge.core.notify import DeliveryFailed, Notifier, RecipientUnreachable
@@ -62,6 +63,10 @@ class CoreCommands:
         if waiting is not None:
             text += "\n" + ctx.t("flows.resumed", flow=ctx.flow_title(waiting.flow))
         await ctx.reply(text)
+
+    async def cancel_press(self, ctx: Context, payload: dict[str, Any]) -> None:
+        """The dispatcher already stopped the work; the progress message tells the outcome."""
+        log.info("cancel_pressed", user=ctx.user.key, what=payload.get("what"))
 
     async def language(self, ctx: Context) -> None:
         buttons = rows(
@@ -126,6 +131,7 @@ def build_core_skill(
             APPROVE_ACTION: commands.approve,
             BLOCK_ACTION: commands.block,
             LIST_ACTION: approvals.list_waiting,
+            CANCEL_ACTION: commands.cancel_press,
         },
         job_kinds=[approvals.job_kind()],
     )

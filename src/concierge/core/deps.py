@@ -6,8 +6,10 @@ plus the adapters bootstrap built for it; no skill reads ``Settings``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from concierge.core.metrics import Metrics
 
 if TYPE_CHECKING:
     from concierge.core.clock import Clock
@@ -32,4 +34,4 @@ class CoreServices:
     jobs: Jobs
     scheduler: Scheduler  # static schedules come from Skill.schedules; this sets users' own
     default_language: str
-    metrics: Metrics | None = None  # the app's Prometheus registry, for skills' own metrics
+    metrics: Metrics = field(default_factory=Metrics)  # the app's Prometheus registry

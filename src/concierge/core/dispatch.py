@@ -35,6 +35,7 @@ MAX_TEXT_CHARS = 16_000  # past this a message is refused before any work (Teleg
 REFUSAL_EVERY = timedelta(hours=1)  # a waiting stranger is told "please wait" this often
 MAX_QUEUED_PER_USER = 20  # a user's updates waiting or running; more are turned away
 LOCATION_ACTION = "core.timezone.answer"  # a shared location sets the user's time zone
+CANCEL_ACTION = "core.cancel"  # a Cancel button on a progress message: stops the running update
 
 
 class AgentRunner(Protocol):
@@ -130,8 +131,8 @@ class Dispatcher:
 
     async def handle(self, inbound: Inbound, outbox: Outbox) -> None:
         """Handle one update; never raises (failures are logged and explained)."""
-        if inbound.command == "cancel":
-            self._cancel_running(inbound.user.key)
+        if inbound.command == "cancel" or await self._is_cancel_press(inbound):
+            self._cancel_running(inbound.user.key)  # it waits in the lane behind that update
         elif self.lanes.queued(inbound.user.key) >= MAX_QUEUED_PER_USER:
             await self._turn_away(inbound, outbox)
             return
@@ -185,6 +186,13 @@ class Dispatcher:
             await outbox.send(Text(self.catalog.t("dispatch.busy", lang)))
         except Exception:
             log.exception("busy_reply_failed", user=inbound.user.key)
+
+    async def _is_cancel_press(self, inbound: Inbound) -> bool:
+        """A Cancel button, looked up before the lane (it stops only the presser's own work)."""
+        if inbound.button_id is None:
+            return False
+        stored = await self.buttons.get(inbound.button_id)
+        return stored is not None and stored.action == CANCEL_ACTION
 
     def _cancel_running(self, user_key: str) -> None:
         task = self._running.get(user_key)

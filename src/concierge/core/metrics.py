@@ -42,6 +42,24 @@ class Metrics:
             ["model", "direction"],
             registry=self.registry,
         )
+        self.transcriptions = Counter(
+            "concierge_transcriptions_total",
+            "Voice transcriptions",
+            ["provider", "outcome"],
+            registry=self.registry,
+        )
+        self.transcribed_seconds = Counter(
+            "concierge_transcribed_audio_seconds_total",
+            "Seconds of audio transcribed",
+            ["provider"],
+            registry=self.registry,
+        )
+        self.transcription_cost = Counter(
+            "concierge_transcription_cost_total",
+            "Cost of transcriptions (audio minutes x STT_PRICE_PER_MINUTE)",
+            ["provider"],
+            registry=self.registry,
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeVar
 
+from concierge.core.access import Role
 from concierge.core.skill import (
     ButtonHandler,
     Command,
@@ -52,6 +53,16 @@ class Registry:
         for skill in self.skills:
             seen.extend(skill.commands)
         return seen
+
+    def menu(self, role: Role) -> list[Command]:
+        """Commands for a platform's shared menu of someone with ``role``.
+
+        Owners see every command; others those their role allows, minus commands shown
+        only to some (``shown_to``), which /help still lists for whoever may use them.
+        """
+        if role is Role.OWNER:
+            return self.listed_commands()
+        return [c for c in self.listed_commands() if role.allows(c.min_role) and c.shown_to is None]
 
     @property
     def tools(self) -> list[Tool[Context]]:

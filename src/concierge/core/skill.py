@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from concierge.core.access import Role
 from concierge.core.flows import DEFAULT_TTL, flow_of
@@ -94,6 +94,24 @@ DeepLinkHandler = Callable[[Context, str], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
+class Arg:
+    """One typed argument of a command, for front-ends with typed options (Discord).
+
+    Front-ends that take free text (Telegram, the terminal) ignore the schema; Discord
+    joins the values in schema order into the same ``/name a b`` text.
+    """
+
+    name: str  # lowercase, 1-32 of [a-z0-9_-]
+    description_key: str
+    type: Literal["string", "integer", "number", "boolean"] = "string"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+
+
+FREE_TEXT = (Arg("text", "commands.arg.text"),)  # what a command without a schema takes
+
+
+@dataclass(frozen=True, slots=True)
 class Command:
     name: str
     help_key: str  # catalogue key of the one-line description shown in /help
@@ -103,6 +121,11 @@ class Command:
     # finer than a role (e.g. "owner or listed in TORRENT_CLIENT_USERS"): hides it from
     # /help for others; the handler still refuses them itself
     shown_to: Callable[[Context], bool] | None = None
+    args: tuple[Arg, ...] = ()  # empty: one optional free-text argument (FREE_TEXT)
+
+    @property
+    def arguments(self) -> tuple[Arg, ...]:
+        return self.args or FREE_TEXT
 
     def listed_for(self, ctx: Context) -> bool:
         return ctx.user.role.allows(self.min_role) and (self.shown_to is None or self.shown_to(ctx))

@@ -7,29 +7,22 @@ offline model or a scripted streaming agent.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
 
-from concierge.bootstrap import build_dispatcher
 from concierge.core.access import Role
-from concierge.core.dispatch import AccessPolicy, AgentRunner, Dispatcher
-from concierge.core.i18n import Catalog
+from concierge.core.dispatch import AgentRunner
 from concierge.core.messages import Card, File, Text, rows
-from concierge.core.metrics import Metrics
-from concierge.core.model_choice import LLMSettings
-from concierge.core.notify import Notifier
-from concierge.core.registry import Registry
 from concierge.core.skill import Command, Context, Skill
 from concierge.frontends.telegram.app import TelegramFrontend
 from concierge.frontends.telegram.ratelimit import RateLimits
 from concierge.storage.db import Database
-from concierge.storage.repos import UserRepo
 from tests.fakes.agent import FakeAgent
+from tests.support.core_stack import CoreStack, core_dispatcher
+from tests.support.core_stack import running as running  # the tests import it from here
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 
 LONG_BODY = "Paul Atreides unites with the Fremen. " * 60
@@ -108,15 +101,7 @@ def probe_skill() -> Skill:
     )
 
 
-@dataclass
-class Stack:
-    db: Database
-    users: UserRepo
-    catalog: Catalog
-    notifier: Notifier
-    registry: Registry
-    dispatcher: Dispatcher
-
+class Stack(CoreStack):
     def frontend(self, fake: FakeTelegram, **overrides: Any) -> TelegramFrontend:
         options: dict[str, Any] = {
             "token": SecretStr(TOKEN),
@@ -141,23 +126,10 @@ def build_stack(
     mode: str = "approval",
     skills: Sequence[Skill] = (),
 ) -> Stack:
-    catalog = Catalog.load()
-    users = UserRepo(db)
-    notifier = Notifier(users)
-    dispatcher = build_dispatcher(
-        db,
-        catalog=catalog,
-        users=users,
-        notifier=notifier,
-        metrics=Metrics(),
-        policy=AccessPolicy(frozenset({("telegram", OWNER)}), mode, "en"),
-        skills=[probe_skill(), *skills],
-        llm=LLMSettings(provider="offline") if agent == "offline" else None,
+    dispatcher = core_dispatcher(
+        db, owners={("telegram", OWNER)}, mode=mode, skills=[probe_skill(), *skills], agent=agent
     )
-    if not isinstance(agent, str) and agent is not None:
-        dispatcher.agent = agent
-    registry = dispatcher.registry
-    return Stack(db, users, catalog, notifier, registry, dispatcher)
+    return Stack.of(db, dispatcher)
 
 
 @pytest.fixture
@@ -172,12 +144,3 @@ def fake() -> Iterator[FakeTelegram]:
 @pytest.fixture
 def stack(sqlite_db: Database) -> Stack:
     return build_stack(sqlite_db)
-
-
-@asynccontextmanager
-async def running(frontend: TelegramFrontend) -> AsyncIterator[TelegramFrontend]:
-    await frontend.start()
-    try:
-        yield frontend
-    finally:
-        await frontend.stop()

@@ -23,7 +23,8 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from concierge.core.access import Role
 from concierge.core.dispatch import Dispatcher
-from concierge.core.i18n import LANGUAGES, Catalog, resolve_language
+from concierge.core.frontend import language_source, mark_unreachable
+from concierge.core.i18n import LANGUAGES, Catalog
 from concierge.core.messages import Card, Inbound, MessageHandle, Reply, Text, UserRef
 from concierge.core.notify import DeliveryFailed, Notifier, RecipientUnreachable
 from concierge.core.registry import Registry
@@ -245,20 +246,10 @@ class TelegramFrontend:
     # --- helpers -------------------------------------------------------------------
 
     def language_source(self, ref: UserRef) -> LangSource:
-        async def language() -> str:
-            default = self.dispatcher.policy.default_language
-            user = await self.users.find(PLATFORM, ref.id)
-            if user is not None:
-                return resolve_language(user.language, user.platform_language, default)
-            return resolve_language(None, ref.language_code, default)
-
-        return language
+        return language_source(self.users, ref, self.dispatcher.policy.default_language)
 
     async def _mark_unreachable(self, platform_id: int) -> None:
-        user = await self.users.find(PLATFORM, platform_id)
-        if user is not None and not user.unreachable:
-            await self.users.set_unreachable(user.id)
-            log.warning("telegram_user_unreachable", user=user.key)
+        await mark_unreachable(self.users, PLATFORM, platform_id)
 
     def redact(self, text: str) -> str:
         token = self._token.get_secret_value()
@@ -268,10 +259,10 @@ class TelegramFrontend:
         """The command menu in English (default) and Russian; owners see every command."""
         listed = [
             c
-            for c in self.registry.listed_commands()
+            for c in self.registry.menu(Role.OWNER)
             if 0 < len(c.name) <= 32 and set(c.name) <= _COMMAND_NAME_CHARS
         ]
-        public = [c for c in listed if Role.USER.allows(c.min_role)]
+        public = [c for c in self.registry.menu(Role.USER) if c in listed]
         owners = [uid for platform, uid in self.dispatcher.policy.owners if platform == PLATFORM]
         bot = self.application.bot
         for lang in LANGUAGES:

@@ -27,6 +27,7 @@ from telegram import (
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
+from concierge.core.frontend import FileTooLarge
 from concierge.core.i18n import Catalog
 from concierge.core.messages import Card, HandleKind, MessageHandle, Reply, Text
 from concierge.core.notify import RecipientUnreachable
@@ -35,7 +36,6 @@ from concierge.frontends.telegram.edits import edit_reply
 from concierge.frontends.telegram.render import (
     AlbumOut,
     FileOut,
-    FileTooLarge,
     Outgoing,
     PhotoOut,
     TextOut,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import structlog
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity
 
+from concierge.core.frontend import FileTooLarge
 from concierge.core.messages import Album, ButtonRows, Card, File, FileKind, Reply, Text
 from concierge.frontends.telegram.markdown import (
     MAX_CAPTION,
@@ -28,16 +29,6 @@ log = structlog.get_logger(__name__)
 MAX_CALLBACK_BYTES = 64
 MAX_PHOTO_BYTES = 10 * 1024 * 1024  # larger photos go as documents (Bot API limit)
 EMPTY_TEXT = "…"  # Telegram refuses an empty message; buttons alone still need one
-
-
-class FileTooLarge(ValueError):
-    """The file is over the Bot API's upload limit for this server."""
-
-    def __init__(self, filename: str, size: int, limit: int) -> None:
-        super().__init__(f"{filename} is {size} bytes, over the {limit}-byte upload limit")
-        self.filename = filename
-        self.size = size
-        self.limit = limit
 
 
 @dataclass(frozen=True, slots=True)

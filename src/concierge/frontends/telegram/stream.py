@@ -7,9 +7,7 @@ Split from the chat's outbox (outbox.py), whose rate-limited ``call`` and
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
-import time
 from typing import TYPE_CHECKING
 
 import structlog
@@ -18,6 +16,7 @@ from telegram.error import BadRequest, EndPointNotFound, InvalidToken, TelegramE
 
 from concierge.core.messages import ButtonRows
 from concierge.core.notify import MessageGone, RecipientUnreachable
+from concierge.frontends.preview import Previews
 from concierge.frontends.telegram.edits import edit_text
 from concierge.frontends.telegram.markdown import Rendered, render_markdown, split
 from concierge.frontends.telegram.render import EMPTY_TEXT, TextOut, keyboard
@@ -41,20 +40,22 @@ class TelegramStream:
         self._use_draft = use_draft
         self._draft_id = secrets.randbelow(2**31 - 2) + 1
         self._buffer = ""
-        self._last_flush = -1e9
         self._shown_draft: Rendered | None = None
         self._messages: list[tuple[int, Rendered]] = []  # edit mode: what each message shows
         self._lock = asyncio.Lock()
-        self._pending: asyncio.Task[None] | None = None
-        self._flushing = False
+        self._previews = Previews(
+            self._flush,
+            interval=outbox.delivery.stream_interval,
+            tolerated=(TelegramError, RecipientUnreachable, MessageGone),
+            name="telegram-stream",
+        )
         self._finished = False
 
     async def delta(self, text: str) -> None:
         if self._finished or not text:
             return
         self._buffer += text
-        if self._pending is None or self._pending.done():
-            self._pending = asyncio.create_task(self._flush_later(), name="telegram-stream")
+        self._previews.request()
 
     async def finish(self, text: str, buttons: ButtonRows = ()) -> None:
         self._finished = True
@@ -75,26 +76,7 @@ class TelegramStream:
 
     async def cancel_pending(self) -> None:
         """Drop a scheduled preview; one already on its way is let through (no duplicates)."""
-        task, self._pending = self._pending, None
-        if task is None or task.done():
-            return
-        if not self._flushing:
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    async def _flush_later(self) -> None:
-        wait = self._outbox.delivery.stream_interval - (time.monotonic() - self._last_flush)
-        if wait > 0:
-            await asyncio.sleep(wait)
-        self._flushing = True
-        try:
-            await self._flush()
-        except (TelegramError, RecipientUnreachable, MessageGone) as exc:  # final still follows
-            log.warning("telegram_stream_preview_failed", chat=self._outbox.chat_id, error=str(exc))
-        finally:
-            self._flushing = False
-            self._last_flush = time.monotonic()
+        await self._previews.cancel()
 
     async def _flush(self) -> None:
         async with self._lock:
