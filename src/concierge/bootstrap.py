@@ -32,10 +32,11 @@ from concierge.core.scheduler import Scheduler
 from concierge.core.schedules import Every, Schedule
 from concierge.core.skill import Skill
 from concierge.core.time_commands import TimeZoneCommands
-from concierge.skills import downloads, movies
+from concierge.skills import downloads, memory, movies
 from concierge.skills.downloads.factory import default_factory
 from concierge.skills.downloads.library import LibraryIndex
 from concierge.skills.downloads.render import send_button
+from concierge.skills.memory.summarizer import model_summarizer
 from concierge.storage.buttons import SqlButtonStore
 from concierge.storage.credentials import CredentialStore
 from concierge.storage.db import Database
@@ -227,12 +228,16 @@ def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> l
                 source_deadline=settings.source_deadline_seconds,
                 accounts=rutracker,
                 library=LibraryIndex(core.db),
+                preferences=memory.preferences(core),
                 torrent_buttons=[
                     lambda ctx, r: send_button(
                         ctx, name=r.name, magnet=r.magnet, torrent_url=r.torrent_url
                     )
                 ],
             )
+        ),
+        memory.build(
+            memory.MemoryDeps(core, model_summarizer(LLMSettings.from_settings(settings)))
         ),
     ]
 

@@ -29,11 +29,15 @@ SUGGESTIONS = 8
 
 
 def entry_of(title: Title | TitleHit, rating: int | None = None) -> ListEntry:
+    people = (
+        (*title.directors, *(c.name for c in title.cast[:3])) if isinstance(title, Title) else ()
+    )
     return ListEntry(
         key=title_key(title.kind, title.tmdb_id),
         title=title.title,
         year=title.year,
         genres=slugs(title.genre_ids),
+        people=people,
         rating=rating,
     )
 
@@ -45,6 +49,7 @@ def entry_from_payload(payload: dict[str, Any], rating: int | None = None) -> Li
         title=str(payload.get("title") or ""),
         year=int(year) if isinstance(year, int) else None,
         genres=slugs(int(g) for g in payload.get("genre_ids") or []),
+        people=tuple(str(p) for p in payload.get("people") or []),
         rating=rating,
     )
 
@@ -106,6 +111,7 @@ class ListFlows:
             return f"{entry.label()} marked watched, rated {entry.rating}/10"
         payload: dict[str, Any] = {"kind": entry.kind, "id": entry.tmdb_id, "title": entry.title}
         payload |= {"year": entry.year, "genre_ids": _genre_ids(entry.genres)}
+        payload["people"] = list(entry.people)
         await ctx.reply(
             Text(
                 ctx.t("movies.lists.watched", title=literal(entry.label())),

@@ -33,9 +33,11 @@ class ListEntry:
     title: str
     year: int | None = None
     genres: tuple[str, ...] = ()  # slugs (movies.genres)
+    people: tuple[str, ...] = ()  # directors and leading cast, for learned patterns
     rating: int | None = None
     watched_on: date | None = None
     source: str = "here"
+    on: str = ""  # the list it was read from
     updated_at: datetime | None = field(default=None, compare=False)
 
     @property
@@ -57,9 +59,11 @@ def _entry(row: TitleListRow) -> ListEntry:
         title=row.title,
         year=row.year,
         genres=tuple(row.genres.get("slugs") or ()),
+        people=tuple(row.genres.get("people") or ()),
         rating=row.rating,
         watched_on=row.watched_on,
         source=row.source,
+        on=row.list,
         updated_at=row.updated_at,
     )
 
@@ -87,8 +91,8 @@ class TitleLists:
                 s.add(row)
             row.title = entry.title[:300] or row.title or entry.key
             row.year = entry.year if entry.year is not None else row.year
-            if entry.genres or new:
-                row.genres = {"slugs": list(entry.genres)}
+            if entry.genres or entry.people or new:
+                row.genres = {"slugs": list(entry.genres), "people": list(entry.people)}
             if entry.rating is not None or not keep:
                 row.rating = entry.rating if entry.rating is not None else row.rating
             if entry.watched_on is not None:

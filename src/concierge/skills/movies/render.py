@@ -138,6 +138,7 @@ def title_ref(title: Title) -> dict[str, object]:
         "title": title.title,
         "year": title.year,
         "genre_ids": list(title.genre_ids),
+        "people": [*title.directors, *(c.name for c in title.cast[:3])],
     }
 
 

@@ -1,0 +1,87 @@
+"""Memory skill: onboarding, profile and settings, long-term memory, your data.
+
+It knows the user: their answers (quality, audio, genres), named core memory
+blocks the agent reads in every run and updates with tools, searchable notes,
+learnings derived from their ratings, and their data to export or erase. The
+movies skill ranks with ``preferences(core)``; the lists live in movies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from concierge.core.deps import CoreServices
+from concierge.core.skill import Command, Context, Skill
+from concierge.skills.memory.blocks import MemoryBlocks, Summarizer
+from concierge.skills.memory.commands import (
+    FORGET_CONFIRM,
+    RERUN,
+    RESET_CONFIRM,
+    SETTING,
+    MemoryCommands,
+)
+from concierge.skills.memory.intents import memory_intents
+from concierge.skills.memory.notes import Notes
+from concierge.skills.memory.onboarding import ANSWER, GENRE, NEXT, STOP, Onboarding
+from concierge.skills.memory.profile import ProfileStore
+from concierge.skills.memory.service import MemoryService
+from concierge.skills.memory.tools import memory_tools
+from concierge.skills.memory.userdata import UserData
+from concierge.skills.movies.commands import PreferencesFor
+from concierge.skills.movies.lists import TitleLists
+
+__all__ = ["MemoryDeps", "build", "preferences"]
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryDeps:
+    core: CoreServices
+    summarizer: Summarizer | None = None  # the configured model; None: merge oldest entries
+
+
+def preferences(core: CoreServices) -> PreferencesFor:
+    """The movies skill's ``PreferencesFor``: ranking by the user's stored answers."""
+    return ProfileStore(core.db).preferences_for
+
+
+def build(deps: MemoryDeps) -> Skill:
+    core = deps.core
+    profiles = ProfileStore(core.db)
+    lists = TitleLists(core.db, core.clock)
+    blocks = MemoryBlocks(core.db, deps.summarizer, core.clock)
+    notes = Notes(core.db, core.clock)
+    service = MemoryService(profiles, blocks, notes, lists)
+    onboarding = Onboarding(profiles, core.users)
+    commands = MemoryCommands(
+        service, onboarding, UserData(core.db, core.users, profiles, blocks, notes, lists)
+    )
+
+    async def instructions(ctx: Context) -> str:
+        return await service.instructions(ctx)
+
+    return Skill(
+        name="memory",
+        commands=[
+            Command("profile", "memory.help.profile", commands.profile),
+            Command("settings", "memory.help.settings", commands.settings),
+            Command("reset_profile", "memory.help.reset_profile", commands.reset_profile),
+            Command("export", "memory.help.export", commands.export),
+            Command("forget_me", "memory.help.forget_me", commands.forget_me),
+        ],
+        buttons={
+            ANSWER: onboarding.on_answer,
+            GENRE: onboarding.on_genre,
+            NEXT: onboarding.on_next,
+            STOP: onboarding.on_stop,
+            SETTING: commands.on_setting,
+            RERUN: commands.on_rerun,
+            RESET_CONFIRM: commands.on_reset,
+            FORGET_CONFIRM: commands.on_forget,
+        },
+        tools=memory_tools(service),
+        intents=memory_intents(),
+        on_start=onboarding.on_start,
+        user_instructions=instructions,
+        home=Path(__file__).parent,
+    )
