@@ -90,3 +90,27 @@ async def test_remember_and_recall_offline_in_both_languages(tmp_path: Path) -> 
         await vera.say("запомни, что я смотрю фильмы только с субтитрами")
         await vera.say("что ты помнишь про субтитры")
         assert any("только с субтитрами" in t for t in vera.outbox.texts())
+
+
+async def test_learnings_are_derived_after_every_ten_watched_titles(tmp_path: Path) -> None:
+    from concierge.skills.movies.lists import ListEntry, TitleLists
+
+    async with running_app(tmp_path, access_mode="open") as app:
+        ann = Person(app, 801, "Ann")
+        await ann.say("/profile")
+        user = await app.users.find("telegram", 801)
+        assert user is not None
+        lists = TitleLists(app.db)
+        for n in range(9):
+            genres, rating = (("scifi",), 9) if n % 3 else (("horror",), 2)
+            people = ("Denis Villeneuve",) if n in (1, 2, 4) else ()
+            entry = ListEntry(f"movie:{n}", f"Film {n}", genres=genres, people=people, rating=rating)
+            await lists.mark_watched(user.id, entry)
+        await ann.say("/profile")
+        assert "learnings" not in ann.outbox.texts()[-1]  # nine: not yet
+        await lists.mark_watched(user.id, ListEntry("movie:99", "Film 99", genres=("scifi",), rating=8))
+        await ann.say("/profile")
+        shown = ann.outbox.texts()[-1]
+        assert "learnings (" in shown and "Rates high: sci-fi (avg 8.9, 7)" in shown
+        assert "Rates low: horror (avg 2.0, 3)" in shown
+        assert "Enjoys work of: Denis Villeneuve" in shown

@@ -96,7 +96,7 @@ class MemoryBlocks:
         if name not in LIMITS:
             raise KeyError(name)
         limit = LIMITS[name]
-        entry = " ".join(text.split())
+        entry = "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
         if len(entry) > limit * COMPACT_TO:
             raise BlockTooLong(f"{name} takes entries up to {int(limit * COMPACT_TO)} characters")
         current = "" if replace else await self.read(user_id, name)
