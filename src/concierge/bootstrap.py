@@ -11,6 +11,7 @@ from pydantic import BaseModel, SecretStr
 
 from concierge.adapters import assembly
 from concierge.adapters.http import HttpFactory
+from concierge.adapters.letterboxd import LetterboxdFeed
 from concierge.adapters.procrastinate_jobs import ProcrastinateJobs
 from concierge.config import Settings
 from concierge.core.access import Role, parse_owner_ids
@@ -37,6 +38,7 @@ from concierge.skills.downloads.factory import default_factory
 from concierge.skills.downloads.library import LibraryIndex
 from concierge.skills.downloads.render import send_button
 from concierge.skills.memory.summarizer import model_summarizer
+from concierge.skills.movies.matcher import CatalogMatcher
 from concierge.storage.buttons import SqlButtonStore
 from concierge.storage.credentials import CredentialStore
 from concierge.storage.db import Database
@@ -209,6 +211,7 @@ SkillBuilder = Callable[[CoreServices], Skill]
 def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> list[Skill]:
     """Every built-in skill, one line each; adapters are built here and passed in."""
     rutracker = assembly.rutracker_source(settings, http, core.credentials)
+    catalog = assembly.metadata_catalog(settings, http)
     return [
         downloads.build(
             downloads.DownloadsDeps(
@@ -222,7 +225,7 @@ def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> l
         movies.build(
             movies.MoviesDeps(
                 core=core,
-                catalog=assembly.metadata_catalog(settings, http),
+                catalog=catalog,
                 ratings=assembly.ratings_sources(settings, http),
                 sources=assembly.torrent_sources(settings, http, rutracker),
                 source_deadline=settings.source_deadline_seconds,
@@ -237,7 +240,13 @@ def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> l
             )
         ),
         memory.build(
-            memory.MemoryDeps(core, model_summarizer(LLMSettings.from_settings(settings)))
+            memory.MemoryDeps(
+                core,
+                model_summarizer(LLMSettings.from_settings(settings)),
+                CatalogMatcher(catalog),
+                LetterboxdFeed(http, base_url=settings.letterboxd_base_url),
+                settings.letterboxd_poll_minutes,
+            )
         ),
     ]
 

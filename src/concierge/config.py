@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     torznab_endpoints: CsvList = Field(default_factory=list)
     source_deadline_seconds: float = 6.0
 
+    # --- memory: Letterboxd ---
+    letterboxd_base_url: str = "https://letterboxd.com"
+    letterboxd_poll_minutes: int = Field(default=60, ge=5)
+
     # --- downloads ---
     torrent_client_url: SecretStr | None = None
     torrent_client_users: CsvList = Field(default_factory=list)

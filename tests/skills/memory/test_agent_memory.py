@@ -104,11 +104,15 @@ async def test_learnings_are_derived_after_every_ten_watched_titles(tmp_path: Pa
         for n in range(9):
             genres, rating = (("scifi",), 9) if n % 3 else (("horror",), 2)
             people = ("Denis Villeneuve",) if n in (1, 2, 4) else ()
-            entry = ListEntry(f"movie:{n}", f"Film {n}", genres=genres, people=people, rating=rating)
+            entry = ListEntry(
+                f"movie:{n}", f"Film {n}", genres=genres, people=people, rating=rating
+            )
             await lists.mark_watched(user.id, entry)
         await ann.say("/profile")
         assert "learnings" not in ann.outbox.texts()[-1]  # nine: not yet
-        await lists.mark_watched(user.id, ListEntry("movie:99", "Film 99", genres=("scifi",), rating=8))
+        await lists.mark_watched(
+            user.id, ListEntry("movie:99", "Film 99", genres=("scifi",), rating=8)
+        )
         await ann.say("/profile")
         shown = ann.outbox.texts()[-1]
         assert "learnings (" in shown and "Rates high: sci-fi (avg 8.9, 7)" in shown

@@ -42,21 +42,22 @@ async def test_onboarding_resumes_after_a_restart_and_ranks_4k_russian_first(
     world = TelegramWorld(settings, fake)
     await world.start()
     try:
-        started = await world.say(ANN, "/start", until="Step 1 of 5")
+        started = await world.say(ANN, "/start", until="Step 1 of 6")
         assert "Let's set things up" in started and "Which language" in started
-        await world.press(ANN, "English", until="Step 2 of 5")
-        asked = await world.press(ANN, "4K", until="Step 3 of 5")
+        await world.press(ANN, "English", until="Step 2 of 6")
+        asked = await world.press(ANN, "4K", until="Step 3 of 6")
         assert "Which audio do you prefer?" in asked
 
         await world.stop()  # the operator restarts Concierge in the middle of onboarding
         await world.start()
 
-        resumed = await world.say(ANN, "/start", until="Step 3 of 5")
+        resumed = await world.say(ANN, "/start", until="Step 3 of 6")
         assert "Which language" not in resumed and "Which video quality" not in resumed
-        await world.press(ANN, "Russian dub or voice-over", until="Step 4 of 5")
+        await world.press(ANN, "Russian dub or voice-over", until="Step 4 of 6")
         await world.press(ANN, "Sci-Fi", until="Favourite genres: Sci-Fi")
         await world.press(ANN, "Drama", until="Favourite genres: Sci-Fi, Drama")
-        await world.press(ANN, "Done", until="Step 5 of 5")
+        await world.press(ANN, "Done", until="Step 5 of 6")
+        await world.press(ANN, "Done", until="Step 6 of 6")
         await world.press(ANN, "Done", until="All set!")
 
         profile = await world.say(ANN, "/profile", until="What I know about you")

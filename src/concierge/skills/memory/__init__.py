@@ -22,14 +22,18 @@ from concierge.skills.memory.commands import (
     MemoryCommands,
 )
 from concierge.skills.memory.intents import memory_intents
+from concierge.skills.memory.letterboxd import Letterboxd
+from concierge.skills.memory.letterboxd_flows import UNFOLLOW, LetterboxdFlows
 from concierge.skills.memory.notes import Notes
 from concierge.skills.memory.onboarding import ANSWER, GENRE, NEXT, STOP, Onboarding
+from concierge.skills.memory.ports import DiaryFeed, TitleMatcher
 from concierge.skills.memory.profile import ProfileStore
 from concierge.skills.memory.service import MemoryService
 from concierge.skills.memory.tools import memory_tools
 from concierge.skills.memory.userdata import UserData
 from concierge.skills.movies.commands import PreferencesFor
 from concierge.skills.movies.lists import TitleLists
+from concierge.skills.movies.matcher import CatalogMatcher
 
 __all__ = ["MemoryDeps", "build", "preferences"]
 
@@ -38,6 +42,9 @@ __all__ = ["MemoryDeps", "build", "preferences"]
 class MemoryDeps:
     core: CoreServices
     summarizer: Summarizer | None = None  # the configured model; None: merge oldest entries
+    matcher: TitleMatcher | None = None  # TMDB, for Letterboxd imports; None without a key
+    feed: DiaryFeed | None = None  # Letterboxd's public RSS
+    poll_minutes: int = 60
 
 
 def preferences(core: CoreServices) -> PreferencesFor:
@@ -53,6 +60,11 @@ def build(deps: MemoryDeps) -> Skill:
     notes = Notes(core.db, core.clock)
     service = MemoryService(profiles, blocks, notes, lists)
     onboarding = Onboarding(profiles, core.users)
+    letterboxd = LetterboxdFlows(
+        Letterboxd(core.db, lists, deps.matcher or CatalogMatcher(None), deps.feed),
+        profiles,
+        core.db,
+    )
     commands = MemoryCommands(
         service, onboarding, UserData(core.db, core.users, profiles, blocks, notes, lists)
     )
@@ -68,6 +80,7 @@ def build(deps: MemoryDeps) -> Skill:
             Command("reset_profile", "memory.help.reset_profile", commands.reset_profile),
             Command("export", "memory.help.export", commands.export),
             Command("forget_me", "memory.help.forget_me", commands.forget_me),
+            Command("letterboxd", "memory.help.letterboxd", letterboxd.command),
         ],
         buttons={
             ANSWER: onboarding.on_answer,
@@ -78,9 +91,13 @@ def build(deps: MemoryDeps) -> Skill:
             RERUN: commands.on_rerun,
             RESET_CONFIRM: commands.on_reset,
             FORGET_CONFIRM: commands.on_forget,
+            UNFOLLOW: letterboxd.on_unfollow,
         },
         tools=memory_tools(service),
         intents=memory_intents(),
+        processors=[letterboxd],
+        job_kinds=[letterboxd.job()],
+        schedules=[letterboxd.schedule(deps.poll_minutes)] if deps.feed is not None else [],
         on_start=onboarding.on_start,
         user_instructions=instructions,
         home=Path(__file__).parent,

@@ -59,3 +59,13 @@ class NoteTermRow(Base):
     )
     term: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(Integer)
+
+
+class FeedSeenRow(Base):
+    """A Letterboxd diary entry already applied to the user's lists (by its RSS guid)."""
+
+    __tablename__ = "memory_feed_seen"
+
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guid: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,6 +1,6 @@
 """Onboarding on a new user's first /start, and the same pickers for /settings.
 
-Steps: language → quality → audio → favourite genres → torrent client. Every
+Steps: language → quality → audio → favourite genres → Letterboxd → torrent client. Every
 answer is a button, stored at once together with the next step, so after a
 restart the next /start (or any button still on screen) carries on where it
 stopped. Each step can be skipped, the whole onboarding stopped, and re-run
@@ -17,7 +17,7 @@ from concierge.skills.memory.profile import AUDIO, QUALITIES, SIZES_GB, Profile,
 from concierge.skills.movies.genres import FAVOURITES, label_key
 from concierge.storage.repos import UserRepo
 
-STEPS = ("language", "quality", "audio", "genres", "client")
+STEPS = ("language", "quality", "audio", "genres", "letterboxd", "client")
 ANSWER = "memory.onb.answer"
 GENRE = "memory.onb.genre"
 NEXT = "memory.onb.next"
@@ -73,12 +73,12 @@ class Onboarding:
                 label = mark + ctx.t(label_key(slug))
                 answers.append(await ctx.button(label, GENRE, {"slug": slug, "mode": mode}))
             per_row = 2
-        if step in ("genres", "client"):
+        if step in ("genres", "letterboxd", "client"):
             done = {"step": step, "mode": mode}
             answers.append(await ctx.button(ctx.t("memory.onb.done"), NEXT, done))
         controls: list[Button | None] = []
         if mode != SETTINGS_MODE:
-            if step not in ("genres", "client"):
+            if step not in ("genres", "letterboxd", "client"):
                 controls.append(
                     await ctx.button(ctx.t("memory.onb.skip_step"), NEXT, {"step": step})
                 )

@@ -53,9 +53,16 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer, nullable=False),
     )
     op.create_index("ix_memory_note_terms_lookup", "memory_note_terms", ["user_id", "term"])
+    op.create_table(
+        "memory_feed_seen",
+        sa.Column("user_id", sa.Integer, primary_key=True),
+        sa.Column("guid", sa.String(200), primary_key=True),
+        sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("memory_feed_seen")
     op.drop_table("memory_note_terms")
     op.drop_table("memory_notes")
     op.drop_table("memory_blocks")
