@@ -246,6 +246,8 @@ def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> l
                 CatalogMatcher(catalog),
                 LetterboxdFeed(http, base_url=settings.letterboxd_base_url),
                 settings.letterboxd_poll_minutes,
+                assembly.trakt_api(settings, http),
+                settings.trakt_sync_minutes,
             )
         ),
     ]

@@ -3,25 +3,15 @@ terminal user writes in, or the one fixed with /language (which takes an argumen
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.skills.memory.telegram import TelegramWorld
 from tests.skills.movies.harness import MoviesWorld, movies_settings
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.fixture_server import FixtureServer
-from tests.support.memory_fixtures import memory_routes
 from tests.support.terminal import Terminal
 
 VERA = 5005
-
-
-@pytest.fixture
-def server() -> Iterator[FixtureServer]:
-    with FixtureServer(memory_routes()) as srv:
-        yield srv
 
 
 async def test_telegram_russian_speaker_gets_the_russian_card(

@@ -12,16 +12,9 @@ from tests.skills.memory.telegram import TelegramWorld
 from tests.skills.movies.harness import movies_settings
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.fixture_server import FixtureServer
-from tests.support.memory_fixtures import memory_routes
 
 ANN = 3003
 BOB = 4004  # never onboarded: the built-in defaults (1080p)
-
-
-@pytest.fixture
-def server() -> Iterator[FixtureServer]:
-    with FixtureServer(memory_routes()) as srv:
-        yield srv
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ Through the dispatcher of the real application (offline model, fixture TMDB).
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,15 +17,8 @@ from concierge.storage.models import Base
 from tests.skills.movies.harness import MoviesWorld, movies_settings
 from tests.support.app import Person
 from tests.support.fixture_server import FixtureServer
-from tests.support.memory_fixtures import memory_routes
 
 SECRET = "my daughter loves Studio Ghibli"
-
-
-@pytest.fixture
-def server() -> Iterator[FixtureServer]:
-    with FixtureServer(memory_routes()) as srv:
-        yield srv
 
 
 @pytest.fixture

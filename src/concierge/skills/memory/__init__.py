@@ -26,10 +26,15 @@ from concierge.skills.memory.letterboxd import Letterboxd
 from concierge.skills.memory.letterboxd_flows import UNFOLLOW, LetterboxdFlows
 from concierge.skills.memory.notes import Notes
 from concierge.skills.memory.onboarding import ANSWER, GENRE, NEXT, STOP, Onboarding
-from concierge.skills.memory.ports import DiaryFeed, TitleMatcher
+from concierge.skills.memory.ports import DiaryFeed, TitleMatcher, TraktService
 from concierge.skills.memory.profile import ProfileStore
 from concierge.skills.memory.service import MemoryService
 from concierge.skills.memory.tools import memory_tools
+from concierge.skills.memory.trakt import TraktLink
+from concierge.skills.memory.trakt_flows import CHECK as TRAKT_CHECK
+from concierge.skills.memory.trakt_flows import DISCONNECT as TRAKT_DISCONNECT
+from concierge.skills.memory.trakt_flows import SYNC as TRAKT_SYNC
+from concierge.skills.memory.trakt_flows import TraktFlows
 from concierge.skills.memory.userdata import UserData
 from concierge.skills.movies.commands import PreferencesFor
 from concierge.skills.movies.lists import TitleLists
@@ -45,6 +50,8 @@ class MemoryDeps:
     matcher: TitleMatcher | None = None  # TMDB, for Letterboxd imports; None without a key
     feed: DiaryFeed | None = None  # Letterboxd's public RSS
     poll_minutes: int = 60
+    trakt: TraktService | None = None  # None without TRAKT_CLIENT_ID / TRAKT_CLIENT_SECRET
+    trakt_minutes: int = 60
 
 
 def preferences(core: CoreServices) -> PreferencesFor:
@@ -65,6 +72,12 @@ def build(deps: MemoryDeps) -> Skill:
         profiles,
         core.db,
     )
+    link = (
+        TraktLink(deps.trakt, core.credentials, lists, core.db, core.clock)
+        if deps.trakt is not None
+        else None
+    )
+    trakt = TraktFlows(link)
     commands = MemoryCommands(
         service, onboarding, UserData(core.db, core.users, profiles, blocks, notes, lists)
     )
@@ -81,6 +94,7 @@ def build(deps: MemoryDeps) -> Skill:
             Command("export", "memory.help.export", commands.export),
             Command("forget_me", "memory.help.forget_me", commands.forget_me),
             Command("letterboxd", "memory.help.letterboxd", letterboxd.command),
+            Command("trakt", "memory.help.trakt", trakt.command),
         ],
         buttons={
             ANSWER: onboarding.on_answer,
@@ -92,12 +106,18 @@ def build(deps: MemoryDeps) -> Skill:
             RESET_CONFIRM: commands.on_reset,
             FORGET_CONFIRM: commands.on_forget,
             UNFOLLOW: letterboxd.on_unfollow,
+            TRAKT_CHECK: trakt.on_check,
+            TRAKT_SYNC: trakt.on_sync,
+            TRAKT_DISCONNECT: trakt.on_disconnect,
         },
         tools=memory_tools(service),
         intents=memory_intents(),
         processors=[letterboxd],
-        job_kinds=[letterboxd.job()],
-        schedules=[letterboxd.schedule(deps.poll_minutes)] if deps.feed is not None else [],
+        job_kinds=[letterboxd.job(), trakt.job()],
+        schedules=[
+            *([letterboxd.schedule(deps.poll_minutes)] if deps.feed is not None else []),
+            *([trakt.schedule(deps.trakt_minutes)] if link is not None else []),
+        ],
         on_start=onboarding.on_start,
         user_instructions=instructions,
         home=Path(__file__).parent,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 
 from concierge.core.clock import SYSTEM_CLOCK, Clock
 from concierge.skills.movies.models import TitleListRow
@@ -53,6 +53,11 @@ class ListEntry:
         return f"{self.title} ({self.year})" if self.year else self.title
 
 
+def _one(user_id: int, name: str, key: str) -> tuple[ColumnElement[bool], ...]:
+    """The where clause of one entry: this user's, on this list, under this key."""
+    return (TitleListRow.user_id == user_id, TitleListRow.list == name, TitleListRow.key == key)
+
+
 def _entry(row: TitleListRow) -> ListEntry:
     return ListEntry(
         key=row.key,
@@ -78,13 +83,7 @@ class TitleLists:
     async def _put(self, user_id: int, name: ListName, entry: ListEntry, *, keep: bool) -> bool:
         """Upsert; ``keep`` leaves an existing rating and date alone. True when it was new."""
         async with self._db.session() as s:
-            row = await s.scalar(
-                select(TitleListRow).where(
-                    TitleListRow.user_id == user_id,
-                    TitleListRow.list == name,
-                    TitleListRow.key == entry.key,
-                )
-            )
+            row = await s.scalar(select(TitleListRow).where(*_one(user_id, name, entry.key)))
             new = row is None
             if row is None:
                 row = TitleListRow(user_id=user_id, list=name, key=entry.key)
@@ -119,13 +118,7 @@ class TitleLists:
 
     async def remove(self, user_id: int, name: ListName, key: str) -> bool:
         async with self._db.session() as s:
-            result = await s.execute(
-                delete(TitleListRow).where(
-                    TitleListRow.user_id == user_id,
-                    TitleListRow.list == name,
-                    TitleListRow.key == key,
-                )
-            )
+            result = await s.execute(delete(TitleListRow).where(*_one(user_id, name, key)))
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def page(
@@ -157,13 +150,7 @@ class TitleLists:
 
     async def get(self, user_id: int, name: ListName, key: str) -> ListEntry | None:
         async with self._db.session() as s:
-            row = await s.scalar(
-                select(TitleListRow).where(
-                    TitleListRow.user_id == user_id,
-                    TitleListRow.list == name,
-                    TitleListRow.key == key,
-                )
-            )
+            row = await s.scalar(select(TitleListRow).where(*_one(user_id, name, key)))
             return _entry(row) if row else None
 
     async def keys(self, user_id: int, name: ListName) -> set[str]:
