@@ -121,3 +121,15 @@ async def test_tokens_are_encrypted_at_rest(world: MoviesWorld, trakt: FakeTrakt
     async with world.db.session() as s:
         stored = [row.ciphertext for row in await s.scalars(select(CredentialRow))]
     assert stored and all(NEW_ACCESS not in str(v) and NEW_REFRESH not in str(v) for v in stored)
+
+
+async def test_forget_me_revokes_the_trakt_token_too(world: MoviesWorld, trakt: FakeTrakt) -> None:
+    ann = Person(world.app, 1103, "Ann")
+    await ann.say("/trakt")
+    await ann.press(ann.outbox.button("I entered the code").id)
+    await ann.press(ann.outbox.button("I entered the code").id)
+    await ann.say("/forget_me")
+    await ann.press(ann.outbox.button("Yes, delete everything").id)
+    assert trakt.revoked == [NEW_ACCESS]
+    await ann.say("/trakt")
+    assert f"enter the code {USER_CODE}" in ann.outbox.texts()[-1]  # nothing connected now

@@ -79,7 +79,7 @@ def build(deps: MemoryDeps) -> Skill:
     )
     trakt = TraktFlows(link)
     commands = MemoryCommands(
-        service, onboarding, UserData(core.db, core.users, profiles, blocks, notes, lists)
+        service, onboarding, UserData(core.db, core.users, profiles, blocks, notes, lists), link
     )
 
     async def instructions(ctx: Context) -> str:

@@ -5,12 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import structlog
+
+from concierge.adapters.errors import ExternalServiceError
 from concierge.core.messages import File, Text, rows
 from concierge.core.skill import Context
 from concierge.skills.memory.onboarding import SETTINGS_MODE, Onboarding
 from concierge.skills.memory.render import export_markdown, profile_text
 from concierge.skills.memory.service import MemoryService
+from concierge.skills.memory.trakt import TraktLink
 from concierge.skills.memory.userdata import UserData
+
+log = structlog.get_logger(__name__)
 
 SETTING = "memory.settings.open"
 RERUN = "memory.settings.rerun"
@@ -20,10 +26,17 @@ SETTINGS = ("language", "quality", "audio", "size", "genres")
 
 
 class MemoryCommands:
-    def __init__(self, service: MemoryService, onboarding: Onboarding, data: UserData) -> None:
+    def __init__(
+        self,
+        service: MemoryService,
+        onboarding: Onboarding,
+        data: UserData,
+        trakt: TraktLink | None = None,
+    ) -> None:
         self.service = service
         self.onboarding = onboarding
         self.data = data
+        self.trakt = trakt
 
     async def profile(self, ctx: Context) -> None:
         await self.service.refresh_learnings(ctx.user.id)
@@ -83,5 +96,10 @@ class MemoryCommands:
 
     async def on_forget(self, ctx: Context, _payload: dict[str, Any]) -> None:
         user = ctx.user
+        if self.trakt is not None and await self.trakt.connected(user.id):
+            try:  # revoke at Trakt too; the stored token goes with the rest either way
+                await self.trakt.disconnect(user.id)
+            except ExternalServiceError:
+                log.warning("forget_trakt_revoke_failed", user=user.key)
         await self.data.forget(user)
         await ctx.reply(ctx.t("memory.forget.done"))

@@ -170,9 +170,8 @@ class ListFlows:
             back = {"list": name, "offset": max(0, offset - PAGE_SIZE), "rated": rated}
             nav.append(await ctx.button("‹", LIST_PAGE, back))
         if offset + PAGE_SIZE < total:
-            nav.append(
-                await ctx.button("›", LIST_PAGE, {"list": name, "offset": offset + PAGE_SIZE})
-            )
+            ahead = {"list": name, "offset": offset + PAGE_SIZE, "rated": rated}
+            nav.append(await ctx.button("›", LIST_PAGE, ahead))
         if nav:
             shown = f"{offset + 1}–{min(total, offset + PAGE_SIZE)}"
             lines.append(ctx.t("movies.lists.page", shown=shown, count=total))
