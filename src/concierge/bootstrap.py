@@ -11,6 +11,7 @@ from pydantic import BaseModel, SecretStr
 
 from concierge.adapters import assembly
 from concierge.adapters.http import HttpFactory
+from concierge.adapters.letterboxd import LetterboxdFeed
 from concierge.config import Settings
 from concierge.core.access import Role, parse_owner_ids
 from concierge.core.agent import build_agent_runner
@@ -32,10 +33,12 @@ from concierge.core.scheduler import Scheduler
 from concierge.core.schedules import Every, Schedule
 from concierge.core.skill import Skill
 from concierge.core.time_commands import TimeZoneCommands
-from concierge.skills import downloads, grab, movies, voice
+from concierge.skills import downloads, grab, memory, movies, voice
 from concierge.skills.downloads.factory import default_factory
 from concierge.skills.downloads.library import LibraryIndex
 from concierge.skills.downloads.render import send_button
+from concierge.skills.memory.summarizer import model_summarizer
+from concierge.skills.movies.matcher import CatalogMatcher
 from concierge.storage.buttons import SqlButtonStore
 from concierge.storage.credentials import CredentialStore
 from concierge.storage.db import Database
@@ -224,6 +227,7 @@ SkillBuilder = Callable[[CoreServices], Skill]
 def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> list[Skill]:
     """Every built-in skill, one line each; adapters are built here and passed in."""
     rutracker = assembly.rutracker_source(settings, http, core.credentials)
+    catalog = assembly.metadata_catalog(settings, http)
     return [
         downloads.build(
             downloads.DownloadsDeps(
@@ -237,12 +241,13 @@ def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> l
         movies.build(
             movies.MoviesDeps(
                 core=core,
-                catalog=assembly.metadata_catalog(settings, http),
+                catalog=catalog,
                 ratings=assembly.ratings_sources(settings, http),
                 sources=assembly.torrent_sources(settings, http, rutracker),
                 source_deadline=settings.source_deadline_seconds,
                 accounts=rutracker,
                 library=LibraryIndex(core.db),
+                preferences=memory.preferences(core),
                 torrent_buttons=[
                     lambda ctx, r: send_button(
                         ctx, name=r.name, magnet=r.magnet, torrent_url=r.torrent_url
@@ -252,6 +257,17 @@ def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> l
         ),
         grab.build(grab.GrabDeps(core=core, config=grab_config(settings))),
         voice.build(assembly.voice_deps(settings, core, http)),
+        memory.build(
+            memory.MemoryDeps(
+                core,
+                model_summarizer(LLMSettings.from_settings(settings)),
+                CatalogMatcher(catalog),
+                LetterboxdFeed(http, base_url=settings.letterboxd_base_url),
+                settings.letterboxd_poll_minutes,
+                assembly.trakt_api(settings, http),
+                settings.trakt_sync_minutes,
+            )
+        ),
     ]
 
 

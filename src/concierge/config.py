@@ -106,6 +106,14 @@ class Settings(BaseSettings):
     torznab_endpoints: CsvList = Field(default_factory=list)
     source_deadline_seconds: float = 6.0
 
+    # --- memory: Letterboxd ---
+    letterboxd_base_url: str = "https://letterboxd.com"
+    letterboxd_poll_minutes: int = Field(default=60, ge=5)
+    trakt_client_id: str | None = None
+    trakt_client_secret: SecretStr | None = None
+    trakt_base_url: str = "https://api.trakt.tv"
+    trakt_sync_minutes: int = Field(default=60, ge=5)
+
     # --- downloads ---
     torrent_client_url: SecretStr | None = None
     torrent_client_users: CsvList = Field(default_factory=list)

@@ -67,8 +67,9 @@ async def test_movie_details_with_credits_ids_and_recommendations(
     assert title.ratings.tmdb == pytest.approx(8.152)
     assert title.recommendations[0].tmdb_id == 438631
     assert server.hits_for(f"{TMDB}/movie/693134")[-1].query["append_to_response"] == (
-        "credits,external_ids,recommendations"
+        "credits,external_ids,recommendations,similar"
     )
+    assert title.genre_ids == (878, 12)
 
 
 async def test_tv_details_seasons_and_next_episode(tmp_path: Path, server: FixtureServer) -> None:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from concierge.config import Settings
     from concierge.core.deps import CoreServices
     from concierge.services.transcriber import Transcriber
+    from concierge.skills.memory.ports import TraktService
     from concierge.skills.movies.ports import MetadataSource, RatingsSource, TorrentSource
     from concierge.skills.voice import VoiceDeps
     from concierge.storage.credentials import CredentialStore
@@ -93,6 +94,16 @@ def metadata_catalog(settings: Settings, http: HttpFactory) -> MetadataSource | 
         image_base_url=settings.tmdb_image_base_url,
         api_key=settings.tmdb_api_key.get_secret_value(),
     )
+
+
+def trakt_api(settings: Settings, http: HttpFactory) -> TraktService | None:
+    """Trakt, when the operator registered an app (client id and secret)."""
+    if not settings.trakt_client_id or settings.trakt_client_secret is None:
+        return None
+    from concierge.adapters.trakt import TraktApi, TraktApp
+
+    app = TraktApp(settings.trakt_client_id, settings.trakt_client_secret.get_secret_value())
+    return TraktApi(http, base_url=settings.trakt_base_url, app=app)
 
 
 def ratings_sources(settings: Settings, http: HttpFactory) -> list[RatingsSource]:

@@ -98,6 +98,7 @@ class TmdbCatalog:
             poster_url=self.image(item.get("poster_path")),
             rating=_float(item.get("vote_average")),
             popularity=float(item.get("popularity") or 0.0),
+            genre_ids=tuple(g for g in item.get("genre_ids") or [] if isinstance(g, int)),
         )
 
     def _results(self, data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -127,7 +128,7 @@ class TmdbCatalog:
     async def details(self, kind: MediaKind, tmdb_id: int, *, lang: str) -> Title:
         params = {
             "language": LOCALES.get(lang, "en-US"),
-            "append_to_response": "credits,external_ids,recommendations",
+            "append_to_response": "credits,external_ids,recommendations,similar",
         }
         data = await self._get(
             f"/{kind}/{tmdb_id}", params, TTL_DETAILS if kind == "movie" else TTL_TV
@@ -148,8 +149,11 @@ class TmdbCatalog:
         external = _obj(data.get("external_ids"))
         imdb_id = data.get("imdb_id") or external.get("imdb_id")
         recs = _obj(data.get("recommendations"))
+        similar = _obj(data.get("similar"))  # "something like X" uses both lists
         recommendations = [
-            self._hit(r, kind) for r in recs.get("results") or [] if isinstance(r, dict)
+            self._hit(r, kind)
+            for r in [*(recs.get("results") or []), *(similar.get("results") or [])]
+            if isinstance(r, dict)
         ]
         runtime = (
             data.get("runtime")
@@ -172,6 +176,11 @@ class TmdbCatalog:
                 for g in data.get("genres") or []
                 if isinstance(g, dict) and g.get("name")
             ),
+            genre_ids=tuple(
+                int(g["id"])
+                for g in data.get("genres") or []
+                if isinstance(g, dict) and isinstance(g.get("id"), int)
+            ),
             runtime=int(runtime) if isinstance(runtime, int) and runtime > 0 else None,
             imdb_id=str(imdb_id) if imdb_id else None,
             directors=tuple(directors[:3]),
@@ -181,7 +190,7 @@ class TmdbCatalog:
                 if isinstance(c.get("id"), int)
             ),
             ratings=Ratings(tmdb=_float(data.get("vote_average"))),
-            recommendations=tuple(r for r in recommendations if r is not None)[:10],
+            recommendations=tuple(r for r in recommendations if r is not None)[:20],
             seasons=tuple(
                 Season(
                     int(s["season_number"]),

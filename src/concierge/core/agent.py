@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -55,7 +55,7 @@ from concierge.core.offline_model import (
     stream_lines,
 )
 from concierge.core.registry import Registry
-from concierge.core.skill import Context
+from concierge.core.skill import Context, UserInstructions
 from concierge.storage.repos import HistoryRepo, UserRepo
 
 log = structlog.get_logger(__name__)
@@ -204,6 +204,15 @@ def error_key(exc: BaseException) -> str:
     return "agent.error.model"
 
 
+def _per_run(hook: UserInstructions) -> Callable[[RunContext[Context]], Awaitable[str]]:
+    """A skill's per-user instructions as pydantic-ai instructions, rebuilt every run."""
+
+    async def instructions(run: RunContext[Context]) -> str:
+        return await hook(run.deps)
+
+    return instructions
+
+
 class PydanticAgentRunner:
     """The dispatcher's ``AgentRunner``: ``await runner.run(ctx, text)``."""
 
@@ -234,7 +243,7 @@ class PydanticAgentRunner:
         self.agent: Agent[Context, str] = Agent(
             deps_type=Context,
             output_type=str,
-            instructions=prompt,
+            instructions=[prompt, *(_per_run(hook) for hook in registry.user_instructions)],
             toolsets=[toolset],
             name="concierge",
         )

@@ -40,6 +40,8 @@ class CoreCommands:
                     await open_link(ctx, payload[len(prefix) :])
                     return
         await ctx.reply(ctx.t("start.welcome", name=ctx.user.display_name or ctx.t("start.friend")))
+        for hook in self.registry.start_hooks if self.registry is not None else []:
+            await hook(ctx)
 
     async def help(self, ctx: Context) -> None:
         if self.registry is None:
@@ -69,6 +71,10 @@ class CoreCommands:
         log.info("cancel_pressed", user=ctx.user.key, what=payload.get("what"))
 
     async def language(self, ctx: Context) -> None:
+        wanted = ctx.inbound.args.strip().lower()
+        if wanted in ("en", "ru", "auto"):  # /language ru switches at once
+            await self.set_language(ctx, {"lang": None if wanted == "auto" else wanted})
+            return
         buttons = rows(
             await ctx.button("English", LANGUAGE_ACTION, {"lang": "en"}),
             await ctx.button("Русский", LANGUAGE_ACTION, {"lang": "ru"}),

@@ -20,7 +20,7 @@ from concierge.core.access import Role
 from concierge.core.approvals import Approvals
 from concierge.core.buttons import ButtonStore
 from concierge.core.flows import FlowStore
-from concierge.core.i18n import Catalog, resolve_language
+from concierge.core.i18n import Catalog, resolve_language, written_language
 from concierge.core.inbound import process_attachments
 from concierge.core.messages import Inbound, Outbox, Text
 from concierge.core.metrics import Metrics
@@ -325,6 +325,8 @@ class Dispatcher:
             if route.matches(text):
                 await route.handler(ctx)
                 return
+        if ctx.user.language is None:  # not fixed by /language: answer as the user writes
+            ctx.lang = written_language(text, ctx.lang)
         if self.agent is None:
             await ctx.reply(ctx.t("agent.unavailable"))
             return

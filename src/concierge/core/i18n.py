@@ -9,6 +9,7 @@ others are added from ``Skill.home`` with ``Catalog.extend``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import structlog
@@ -18,6 +19,7 @@ log = structlog.get_logger(__name__)
 
 LANGUAGES = ("en", "ru")
 FALLBACK = "en"
+_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 SKILLS_DIR = Path(__file__).resolve().parent.parent / "skills"
 
@@ -72,6 +74,11 @@ class Catalog:
         except (KeyError, IndexError, ValueError):
             log.error("i18n_bad_placeholders", key=key, lang=lang)
             return text
+
+
+def written_language(text: str, current: str) -> str:
+    """Russian for a message written in Cyrillic, else ``current`` (the user's language)."""
+    return "ru" if _CYRILLIC.search(text) else current
 
 
 def resolve_language(chosen: str | None, platform_code: str | None, default: str) -> str:

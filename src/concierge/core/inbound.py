@@ -37,8 +37,9 @@ class AttachmentProcessor(Protocol):
 
     def accepts(self, attachment: Attachment) -> bool: ...
 
-    async def process(self, ctx: Context, attachment: Attachment) -> str:
-        """The attachment's content as text (raise ``ProcessingFailed`` to explain why not)."""
+    async def process(self, ctx: Context, attachment: Attachment) -> str | None:
+        """The attachment's content as text (raise ``ProcessingFailed`` to explain why not);
+        None when the processor answered the user itself (an imported file)."""
         ...
 
 
@@ -47,16 +48,23 @@ async def process_attachments(ctx: Context, processors: list[AttachmentProcessor
     inbound = ctx.inbound
     texts = [inbound.text] if inbound.text.strip() else []
     kept: list[Attachment] = []
+    answered = False
     for attachment in inbound.attachments:
         processor = next((p for p in processors if p.accepts(attachment)), None)
         if processor is None:
             kept.append(attachment)
             continue
         try:
-            texts.append(await processor.process(ctx, attachment))
+            content = await processor.process(ctx, attachment)
         except ProcessingFailed as exc:
             log.info("attachment_not_processed", processor=processor.name, reason=exc.key)
             await ctx.reply(ctx.t(exc.key, **exc.values))
             return False
+        if content is None:
+            answered = True
+        else:
+            texts.append(content)
+    if answered and not texts and not kept:
+        return False  # nothing left to route: the processor has answered
     ctx.inbound = dataclasses.replace(inbound, text="\n".join(texts), attachments=tuple(kept))
     return True

@@ -9,10 +9,12 @@ from concierge.core.access import Role
 from concierge.core.skill import (
     ButtonHandler,
     Command,
+    CommandHandler,
     DeepLinkHandler,
     Intent,
     MessageRoute,
     Skill,
+    UserInstructions,
 )
 
 if TYPE_CHECKING:
@@ -91,3 +93,11 @@ class Registry:
     @property
     def instructions(self) -> str:
         return "\n\n".join(s.instructions for s in self.skills if s.instructions)
+
+    @property
+    def start_hooks(self) -> list[CommandHandler]:
+        return [s.on_start for s in self.skills if s.on_start is not None]
+
+    @property
+    def user_instructions(self) -> list[UserInstructions]:
+        return [s.user_instructions for s in self.skills if s.user_instructions is not None]

@@ -91,6 +91,7 @@ class Context:
 CommandHandler = Callable[[Context], Awaitable[None]]
 ButtonHandler = Callable[[Context, dict[str, Any]], Awaitable[None]]
 DeepLinkHandler = Callable[[Context, str], Awaitable[None]]
+UserInstructions = Callable[[Context], Awaitable[str]]  # per-run text for this user's agent
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,3 +174,5 @@ class Skill:
     # the skill's folder: its ``migrations/`` (Alembic versions) and ``locales/<lang>/*.po``
     # are picked up from here, so adding a skill needs no edit outside its folder
     home: Path | None = None
+    on_start: CommandHandler | None = None  # after /start's welcome (e.g. onboarding)
+    user_instructions: UserInstructions | None = None  # rebuilt on every agent run

@@ -20,6 +20,11 @@ from concierge.skills.movies.account import (
 )
 from concierge.skills.movies.commands import MoviesFlows, PreferencesFor, default_preferences
 from concierge.skills.movies.intents import movie_intents
+from concierge.skills.movies.list_commands import ListCommands
+from concierge.skills.movies.list_flows import LIST_PAGE, LIST_REMOVE, RATE_SET, ListFlows
+from concierge.skills.movies.list_intents import list_intents
+from concierge.skills.movies.list_tools import list_tools
+from concierge.skills.movies.lists import TitleLists
 from concierge.skills.movies.ports import (
     LibraryLookup,
     MetadataSource,
@@ -29,6 +34,10 @@ from concierge.skills.movies.ports import (
 )
 from concierge.skills.movies.render import (
     CAST,
+    LIST_ADD,
+    LIST_NEVER,
+    LIST_RATE,
+    LIST_WATCHED,
     MAGNET,
     MORE,
     OPEN,
@@ -48,7 +57,10 @@ __all__ = ["MoviesDeps", "TorrentButtonFactory", "build"]
 INSTRUCTIONS = """Movies: to find a film or series and its torrents use search_torrents (it
 also sends the title card); search_titles lists matches; title_details and person show
 cards; pick_result takes "download 2"-style picks from the user's last list. Cards and
-buttons are already sent to the user: summarize briefly, don't repeat every field."""
+buttons are already sent to the user: summarize briefly, don't repeat every field.
+Lists: add_to_watchlist, mark_watched (with the rating when the user gives one),
+block (titles, people, genres the user never wants), show_list; something_like
+suggests titles like one the user names, without what they watched or blocked."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +91,18 @@ def build(deps: MoviesDeps) -> Skill:
         preferences=deps.preferences,
         torrent_buttons=deps.torrent_buttons,
     )
+    lists = ListCommands(
+        ListFlows(service, TitleLists(deps.core.db, deps.core.clock), flows.last, deps.preferences)
+    )
     return Skill(
         name="movies",
         commands=[
             Command("find", "movies.help.find", flows.cmd_find, aliases=("search", "torrents")),
             Command("rutracker", "movies.help.rutracker", accounts.command),
+            Command("watchlist", "movies.help.watchlist", lists.watchlist),
+            Command("watched", "movies.help.watched", lists.watched),
+            Command("rate", "movies.help.rate", lists.rate, aliases=("ratings",)),
+            Command("blocklist", "movies.help.blocklist", lists.blocklist),
         ],
         buttons={
             OPEN: flows.on_open,
@@ -98,9 +117,16 @@ def build(deps: MoviesDeps) -> Skill:
             ASK_PASSWORD: accounts.answer_password,
             CHANGE: accounts.on_change,
             FORGET: accounts.on_forget,
+            LIST_ADD: lists.on_add,
+            LIST_WATCHED: lists.on_watched,
+            LIST_RATE: lists.on_rate,
+            RATE_SET: lists.on_rate_set,
+            LIST_NEVER: lists.on_never,
+            LIST_PAGE: lists.on_page,
+            LIST_REMOVE: lists.on_remove,
         },
-        tools=movie_tools(flows),
-        intents=movie_intents(),
+        tools=[*movie_tools(flows), *list_tools(lists)],
+        intents=[*list_intents(), *movie_intents()],
         deep_links={"m_": flows.link_movie, "t_": flows.link_tv, "p_": flows.link_person},
         instructions=INSTRUCTIONS,
         home=Path(__file__).parent,

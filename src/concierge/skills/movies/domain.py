@@ -46,6 +46,7 @@ class TitleHit:
     poster_url: str | None = None
     rating: float | None = None
     popularity: float = 0.0
+    genre_ids: tuple[int, ...] = ()  # TMDB genre ids, for taste and the blocklist
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,7 @@ class Title:
     overview: str = ""
     poster_url: str | None = None
     genres: tuple[str, ...] = ()
+    genre_ids: tuple[int, ...] = ()
     runtime: int | None = None  # minutes (episode runtime for series)
     imdb_id: str | None = None
     directors: tuple[str, ...] = ()

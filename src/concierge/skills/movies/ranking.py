@@ -64,6 +64,7 @@ class Preferences:
     max_size: int | None = None
     min_seeders: int = 1
     prefer_hdr: bool = False
+    favourite_genres: tuple[str, ...] = ()  # genre slugs (movies.genres): suggestions' order
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,11 @@ PERSON = "movies.person"
 MAGNET = "movies.magnet"
 TORRENT_FILE = "movies.file"
 MORE = "movies.more"
+# the list buttons every title card carries (handled in list_flows.py)
+LIST_ADD = "movies.list.add"
+LIST_WATCHED = "movies.list.watched"
+LIST_RATE = "movies.list.rate"
+LIST_NEVER = "movies.list.never"
 
 OVERVIEW_CHARS = 350
 _SOURCE_LABELS = {
@@ -114,7 +119,7 @@ async def title_card(ctx: Context, title: Title, *, in_library: bool = False) ->
         else None,
         await ctx.button(ctx.t("movies.card.cast"), CAST, ref) if title.cast else None,
         per_row=3,
-    )
+    ) + await list_buttons(ctx, title)
     link = f"https://www.themoviedb.org/{title.kind}/{title.tmdb_id}"
     return Card(
         title=heading(title),
@@ -122,6 +127,30 @@ async def title_card(ctx: Context, title: Title, *, in_library: bool = False) ->
         image_url=title.poster_url,
         buttons=buttons,
         link=link,
+    )
+
+
+def title_ref(title: Title) -> dict[str, object]:
+    """What a list button stores: enough to add the title without fetching it again."""
+    return {
+        "kind": title.kind,
+        "id": title.tmdb_id,
+        "title": title.title,
+        "year": title.year,
+        "genre_ids": list(title.genre_ids),
+        "people": [*title.directors, *(c.name for c in title.cast[:3])],
+    }
+
+
+async def list_buttons(ctx: Context, title: Title) -> tuple[tuple[Button, ...], ...]:
+    """＋ Watchlist, ✓ Watched, ★ Rate, 🚫 Never: one row under every title card."""
+    ref = title_ref(title)
+    return rows(
+        await ctx.button(ctx.t("movies.card.watchlist"), LIST_ADD, ref),
+        await ctx.button(ctx.t("movies.card.watched"), LIST_WATCHED, ref),
+        await ctx.button(ctx.t("movies.card.rate"), LIST_RATE, ref),
+        await ctx.button(ctx.t("movies.card.never"), LIST_NEVER, ref),
+        per_row=4,
     )
 
 
