@@ -9,14 +9,14 @@ so callers may parse on worker threads (``asyncio.to_thread``) as well as on the
 
 PTT's own parser asks ``inspect.signature`` of a handler's transformer, and re-reads
 every option, on each match; ours is PTT's parser with PTT's handlers whose regular
-expression handlers have that fixed when made, so readings are the same for less. PTT is
-imported on the first parse: start-up does not pay for its ~400 regular expressions.
+expression handlers have that fixed when made, so readings are the same for less.
+The parser is built at import, as PTT's own is: built on the first parse, it stalled
+the event loop for about a second in the middle of a poll round.
 """
 
 from __future__ import annotations
 
 import inspect
-import threading
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from types import MappingProxyType
@@ -128,10 +128,6 @@ def _adult_handler() -> Callable[[dict[str, Any]], None]:
     return is_adult_content
 
 
-_parser: Parser | None = None
-_parser_lock = threading.Lock()
-
-
 def _build_parser() -> Parser:
     import regex  # type: ignore[import-untyped]
     from PTT import Parser, add_defaults
@@ -167,17 +163,12 @@ def _build_parser() -> Parser:
     return parser
 
 
-def _the_parser() -> Parser:
-    global _parser
-    with _parser_lock:  # the first searches may parse on several threads at once
-        if _parser is None:
-            _parser = _build_parser()
-        return _parser
+_PARSER = _build_parser()
 
 
 @lru_cache(maxsize=CACHE_SIZE)
 def _parse(name: str) -> Mapping[str, Any]:
-    parsed: dict[str, Any] = _the_parser().parse(name)
+    parsed: dict[str, Any] = _PARSER.parse(name)
     return MappingProxyType(
         {key: tuple(value) if isinstance(value, list) else value for key, value in parsed.items()}
     )
