@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import json
 import shutil
 import sys
 import tempfile
@@ -143,6 +144,8 @@ async def main() -> None:
     )
     for name, c, g, total in rows:
         print(f"{name:<10} {c:8.2f} {g:8.2f} {total / c:10.1f} {total / g:10.1f} {c / g:6.2f}")
+    figures = {"curl_one": curl_one, "grab_one": grab_one, "curl_five": curl_five}
+    print("BENCH " + json.dumps({**figures, "grab_five": grab_five, "mb": mb}))
 
 
 if __name__ == "__main__":

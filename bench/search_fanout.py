@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from concierge.adapters.apibay import ApibaySource  # noqa: E402
 from concierge.adapters.http import HttpFactory  # noqa: E402
-from concierge.core.release_names import clear_cache  # noqa: E402
+from concierge.core.release_names import cache_info, clear_cache  # noqa: E402
 from concierge.skills.movies.domain import TorrentQuery, TorrentResult  # noqa: E402
 from concierge.skills.movies.ranking import (  # noqa: E402
     OFF_LOOP_NAMES,
@@ -140,16 +140,40 @@ async def main() -> None:
         )
         for i in range(500)
     ]
+    timings: dict[str, float] = {}
     for label in ("first (incl. parser warm-up)", "warm parser"):
         clear_cache()
         started = time.perf_counter()
         ranked = rank(results, Preferences(quality=1080, audio_language="ru"))
         pick_three(ranked)
-        elapsed = time.perf_counter() - started
+        elapsed = timings[label] = time.perf_counter() - started
         print(f"parse + rank 500 names, {label}: {elapsed * 1000:.0f} ms ({len(ranked)} kept)")
+    import PTT  # the baseline: parsett's own parser, as the search used it before issue 15
+
+    from concierge.core.release_names import parse_name
+
+    ours, theirs = [], []
+    for _ in range(3):  # interleaved, best of three: the machine is shared
+        clear_cache()
+        started = time.perf_counter()
+        for result in results:
+            parse_name(result.name)
+        ours.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        for result in results:
+            PTT.parse_title(result.name)
+        theirs.append(time.perf_counter() - started)
+    timings["ours"], timings["parsett"] = min(ours), min(theirs)
+    print(
+        f"parse 500 new names: ours {timings['ours'] * 1000:.0f} ms, "
+        f"parsett's own parser {timings['parsett'] * 1000:.0f} ms (best of 3)"
+    )
+    _, misses_before = cache_info()
     started = time.perf_counter()
     rank(results, Preferences(quality=1080, audio_language="ru"))
-    print(f"rank 500 already-parsed names: {(time.perf_counter() - started) * 1000:.1f} ms")
+    repeated = time.perf_counter() - started
+    reparsed = cache_info()[1] - misses_before
+    print(f"rank 500 already-parsed names: {repeated * 1000:.1f} ms ({reparsed} re-parsed)")
 
     prefs = Preferences(quality=1080, audio_language="ru")
 
@@ -172,6 +196,21 @@ async def main() -> None:
         f"ratio loop stall thread/loop: {threaded_stall / inline_stall:.3f}; "
         f"ratio wall time thread/loop: {threaded / inline:.2f} (1 ms heartbeat competing)"
     )
+    figures = {
+        "fanout": cold,
+        "sequential": sequential + DEADLINE,
+        "cache_hit": warm,
+        "cache_hit_calls": warm_calls,
+        "parse_first": timings["first (incl. parser warm-up)"],
+        "parse_warm": timings["warm parser"],
+        "parsett": timings["parsett"],
+        "parse_ours": timings["ours"],
+        "rank_parsed": repeated,
+        "reparsed": reparsed,
+        "stall_loop": inline_stall,
+        "stall_thread": threaded_stall,
+    }
+    print("BENCH " + json.dumps(figures))
 
 
 if __name__ == "__main__":

@@ -7,14 +7,16 @@ rendering; the baseline python-telegram-bot application just echoes. Pacing is o
 both (it would measure Telegram's flood limits, not the code); retries stay on.
 
 Prints updates/second and p50/p99 latency (update available → reply received by the
-API) for each, and the ratios.  Usage: uv run python bench/telegram_throughput.py
-[--chats 40] [--messages 10]
+API) for each, the ratios, and a last ``BENCH {json}`` line for ``bench/run_all.py``.
+Usage: uv run python bench/telegram_throughput.py [--chats 40] [--messages 10]
+[--db URL] [--model offline|scripted]   (a Postgres ``--db`` is emptied first)
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import sys
 import tempfile
@@ -24,6 +26,7 @@ from pathlib import Path
 
 import structlog
 from pydantic import SecretStr
+from sqlalchemy import text
 from telegram import Update
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
@@ -31,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from concierge.bootstrap import build_dispatcher  # noqa: E402
+from concierge.core.agent import PydanticAgentRunner  # noqa: E402
 from concierge.core.dispatch import AccessPolicy  # noqa: E402
 from concierge.core.i18n import Catalog  # noqa: E402
 from concierge.core.metrics import Metrics  # noqa: E402
@@ -131,9 +135,17 @@ async def run_echo(chats: int, messages: int) -> Result:
         fake.stop()
 
 
-async def run_concierge(chats: int, messages: int, data_dir: Path) -> Result:
+async def run_concierge(
+    chats: int, messages: int, data_dir: Path, db_url: str | None = None, model: str = "offline"
+) -> Result:
+    """The whole stack; ``db_url`` None means SQLite in ``data_dir``; ``model`` "scripted"
+    swaps the offline model for tests' scripted model (a provider that answers at once)."""
     fake = FakeTelegram().start()
-    db = Database(f"sqlite+aiosqlite:///{data_dir / 'bench.db'}")
+    db = Database(db_url or f"sqlite+aiosqlite:///{data_dir / 'bench.db'}")
+    if db_url and db_url.startswith("postgresql"):  # emptied: earlier runs' update ids recur
+        async with db.engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
     await db.upgrade()
     try:
         catalog = Catalog.load()
@@ -149,6 +161,11 @@ async def run_concierge(chats: int, messages: int, data_dir: Path) -> Result:
             skills=[],
             llm=LLMSettings(provider="offline"),
         )
+        if model == "scripted":
+            from tests.fakes.agent import FakeModels, Script
+
+            assert isinstance(dispatcher.agent, PydanticAgentRunner)
+            dispatcher.agent.models = FakeModels.scripted(Script())
         registry = dispatcher.registry
         frontend = TelegramFrontend(
             token=SecretStr(TOKEN),
@@ -182,12 +199,17 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--chats", type=int, default=40)
     parser.add_argument("--messages", type=int, default=10)
+    parser.add_argument("--db", default=None, help="database URL (default: SQLite in a temp dir)")
+    parser.add_argument("--model", choices=("offline", "scripted"), default="offline")
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(30))
     echo = await run_echo(args.chats, args.messages)
     with tempfile.TemporaryDirectory() as tmp:
-        concierge = await run_concierge(args.chats, args.messages, Path(tmp))
-    print(f"{args.chats} private chats x {args.messages} messages, fake Bot API on loopback")
+        concierge = await run_concierge(args.chats, args.messages, Path(tmp), args.db, args.model)
+    print(
+        f"{args.chats} private chats x {args.messages} messages, fake Bot API on loopback, "
+        f"{'Postgres' if args.db and 'postgres' in args.db else 'SQLite'}, {args.model} model"
+    )
     report(echo)
     report(concierge)
     print(
@@ -195,6 +217,14 @@ async def main() -> None:
         f"p50 latency {statistics.median(concierge.latencies) / statistics.median(echo.latencies):.1f}x, "
         f"p99 latency {concierge.percentile(0.99) / echo.percentile(0.99):.1f}x"
     )
+    figures = {
+        "echo_rate": echo.rate,
+        "rate": concierge.rate,
+        "echo_p99": echo.percentile(0.99),
+        "p99": concierge.percentile(0.99),
+        "errors": 0,  # measure() raises unless every message got exactly one reply
+    }
+    print("BENCH " + json.dumps(figures))
 
 
 if __name__ == "__main__":

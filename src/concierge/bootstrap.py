@@ -12,7 +12,6 @@ from pydantic import BaseModel, SecretStr
 from concierge.adapters import assembly
 from concierge.adapters.http import HttpFactory
 from concierge.adapters.letterboxd import LetterboxdFeed
-from concierge.adapters.procrastinate_jobs import ProcrastinateJobs
 from concierge.config import Settings
 from concierge.core.access import Role, parse_owner_ids
 from concierge.core.agent import build_agent_runner
@@ -118,6 +117,9 @@ def build_jobs(settings: Settings, db: Database, clock: Clock = SYSTEM_CLOCK) ->
     if settings.effective_jobs_backend() == "procrastinate":
         if db.is_sqlite:
             raise ValueError("JOBS_BACKEND=procrastinate needs a Postgres DATABASE_URL")
+        # imported here: procrastinate and psycopg cost ~1 s of start-up (issue 15, P7)
+        from concierge.adapters.procrastinate_jobs import ProcrastinateJobs
+
         return ProcrastinateJobs(db, clock=clock, concurrency=slots)
     return EmbeddedJobs(db, clock=clock, concurrency=slots)
 

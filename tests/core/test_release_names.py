@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +50,22 @@ async def test_parsing_on_worker_threads_gives_what_the_loop_gets() -> None:
     names = [f"Film.{i}.2020.1080p.BluRay.x264" for i in range(40)]
     threaded = await asyncio.gather(*(asyncio.to_thread(parse_name, n) for n in names))
     assert list(threaded) == [parse_name(n) for n in names]
+
+
+def test_every_corpus_name_reads_exactly_as_parsett_itself_reads_it() -> None:
+    """Our parser (signatures precomputed) must not change a single reading."""
+    import PTT
+
+    corpus = Path(__file__).parents[1] / "fixtures" / "movies" / "release_corpus.json"
+    names = [case["name"] for case in json.loads(corpus.read_text("utf-8"))]
+    from PTT.adult import load_adult_keywords
+
+    keywords = sorted(load_adult_keywords())[::200]  # a few, long and short
+    names += [NAME, "Show.S01E02.1080p", "[Group] Anime - 05 [1080p][RUS]", "XXX.Movie.2020"]
+    names += [f"Some.{keyword.title()}.Clip.2020.720p" for keyword in keywords]
+    clear_cache()
+    for name in names:
+        plain = PTT.parse_title(name)
+        assert dict(parse_name(name)) == {
+            k: tuple(v) if isinstance(v, list) else v for k, v in plain.items()
+        }, name

@@ -35,6 +35,8 @@ from pydantic_ai.messages import (
     ModelMessage,
     ModelMessagesTypeAdapter,
     ModelRequest,
+    ModelResponse,
+    TextPart,
     UserPromptPart,
 )
 from pydantic_ai.models import Model
@@ -45,7 +47,13 @@ from concierge.core.agent_stream import TYPING_INTERVAL, ReplyStreamer, TypingIn
 from concierge.core.i18n import Catalog
 from concierge.core.metrics import Metrics
 from concierge.core.model_choice import OFFLINE, LanguageModels, LLMSettings, thinking_level
-from concierge.core.offline_model import build_offline_model
+from concierge.core.offline_model import (
+    MODEL_NAME,
+    IntentGrammar,
+    OfflineResponder,
+    offline_model_of,
+    stream_lines,
+)
 from concierge.core.registry import Registry
 from concierge.core.skill import Context, UserInstructions
 from concierge.storage.repos import HistoryRepo, UserRepo
@@ -66,6 +74,7 @@ class RunModel:
     label: str  # metrics label, e.g. "anthropic:claude-sonnet-4-6"
     model: Model
     offline: bool = False
+    router: OfflineResponder | None = None  # the offline model's intent router, if offline
 
 
 class ModelSource(Protocol):
@@ -89,13 +98,13 @@ class UserModels:
             log.info("stored_model_unavailable", user=ctx.user.key, model=ctx.user.model)
             await self.users.set_model(ctx.user.id, None, ctx.user.thinking)
         if choice.provider == OFFLINE:
-            model = build_offline_model(
-                self.registry.intents,
+            router = OfflineResponder(
+                IntentGrammar(self.registry.intents),
                 self.catalog,
                 ctx.lang,
                 providers_configured=bool(self.models.configured()),
             )
-            return RunModel(OFFLINE, model, offline=True)
+            return RunModel(OFFLINE, offline_model_of(router), offline=True, router=router)
         return RunModel(choice.id, self.models.build(choice, thinking_level(ctx.user.thinking)))
 
 
@@ -226,6 +235,8 @@ class PydanticAgentRunner:
         self.max_tokens = max_tokens
         self.typing_interval = typing_interval
         prompt = "\n\n".join(p for p in (instructions, registry.instructions) if p)
+        self.instructions = prompt
+        self.tool_names = {tool.name for tool in registry.tools}
         toolset: AbstractToolset[Context] = MeteredToolset(
             FunctionToolset(registry.tools), metrics=metrics
         )
@@ -240,6 +251,11 @@ class PydanticAgentRunner:
     async def run(self, ctx: Context, text: str) -> None:
         chosen = await self.models.for_user(ctx)
         chat_key = ctx.inbound.chat.key
+        if chosen.router is not None:
+            answer = chosen.router.answer_without_tools(text, self.tool_names)
+            if answer is not None:
+                await self._answer_offline(ctx, chosen, text, answer)
+                return
         history = await self._load(chat_key)
         typing = TypingIndicator(ctx, self.typing_interval)
         streamer = ReplyStreamer(ctx, typing)
@@ -273,6 +289,29 @@ class PydanticAgentRunner:
             self.metrics.tokens.labels(chosen.label, "in").inc(usage.input_tokens or 0)
             self.metrics.tokens.labels(chosen.label, "out").inc(usage.output_tokens or 0)
         await self._save(chat_key, ctx.user.id, result.new_messages())
+
+    async def _answer_offline(self, ctx: Context, chosen: RunModel, text: str, answer: str) -> None:
+        """The offline model's answer to a message no intent matches, without a run.
+
+        The agent graph would only relay this fixed text (about 10 ms of CPU for
+        nothing, issue 15); the user sees the same reply and the turn is stored the
+        same way. A message that matches an intent still goes through ``agent.run``.
+        """
+        try:
+            await ctx.outbox.typing()  # as while a model thinks: the user's client shows it
+        except Exception:
+            log.warning("typing_indicator_failed", user=ctx.user.key, exc_info=True)
+        streamer = ReplyStreamer(ctx, TypingIndicator(ctx, self.typing_interval))
+        try:
+            await streamer.relay(stream_lines(answer))
+            await streamer.finish(answer)
+        finally:
+            self.metrics.agent_runs.labels(chosen.label, "ok").inc()
+        turn: list[ModelMessage] = [
+            ModelRequest(parts=[UserPromptPart(text)], instructions=self.instructions),
+            ModelResponse(parts=[TextPart(answer)], model_name=MODEL_NAME),
+        ]
+        await self._save(ctx.inbound.chat.key, ctx.user.id, turn)
 
     async def _explain(self, ctx: Context, chosen: RunModel, exc: BaseException) -> None:
         key = error_key(exc)

@@ -8,7 +8,7 @@ streamed text before each tool call so tool cards appear below it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Iterable
 
 import structlog
 from pydantic_ai import RunContext
@@ -84,6 +84,16 @@ class ReplyStreamer:
             elif isinstance(event, FunctionToolCallEvent):
                 await self._close_interim()
                 self.typing.resume()
+
+    async def relay(self, deltas: Iterable[str]) -> None:
+        """Stream text known in advance (the offline model's answer) like a model's.
+
+        Each delta yields to the loop once, as a model's event stream does, so the
+        front-end's preview (a Telegram draft) gets its turn before the final message.
+        """
+        for text in deltas:
+            await self._delta(text)
+            await asyncio.sleep(0)
 
     async def _delta(self, text: str) -> None:
         if not text:

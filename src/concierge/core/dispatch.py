@@ -27,7 +27,7 @@ from concierge.core.metrics import Metrics
 from concierge.core.notify import Notifier
 from concierge.core.registry import Registry
 from concierge.core.skill import Context
-from concierge.storage.repos import UpdateLog, UserRecord, UserRepo
+from concierge.storage.repos import DuplicateUpdate, UpdateLog, UserRecord, UserRepo
 
 log = structlog.get_logger(__name__)
 
@@ -147,9 +147,11 @@ class Dispatcher:
 
     async def _handle_in_lane(self, inbound: Inbound, outbox: Outbox) -> None:
         async with self.lanes.lane(inbound.user.key):
-            if inbound.update_id is not None and not await self.updates.first_delivery(
-                inbound.user.platform, inbound.update_id
-            ):
+            ref = inbound.user
+            role = self.policy.initial_role(ref.platform, ref.id)
+            try:  # the update's delivery and its user in one transaction
+                user = await self.users.upsert(ref, role, update_id=inbound.update_id)
+            except DuplicateUpdate:
                 log.info("duplicate_update_skipped", update_id=inbound.update_id)
                 return
             kind = self._kind(inbound)
@@ -158,7 +160,7 @@ class Dispatcher:
             if task is not None:
                 self._running[inbound.user.key] = task
             try:
-                await self._handle(inbound, outbox, kind)
+                await self._handle(inbound, outbox, kind, user)
             except asyncio.CancelledError:
                 if not self._was_cancelled_by_user(inbound.user.key):
                     raise
@@ -224,9 +226,7 @@ class Dispatcher:
             flows=self.flows,
         )
 
-    async def _handle(self, inbound: Inbound, outbox: Outbox, kind: str) -> None:
-        ref = inbound.user
-        user = await self.users.upsert(ref, self.policy.initial_role(ref.platform, ref.id))
+    async def _handle(self, inbound: Inbound, outbox: Outbox, kind: str, user: UserRecord) -> None:
         ctx = self._context(inbound, outbox, user)
         if user.role is Role.BLOCKED:
             log.info("blocked_user_ignored", user=user.key)

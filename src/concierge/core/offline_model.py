@@ -165,9 +165,7 @@ class OfflineResponder:
                 )
             }
             return
-        # the whole answer exists already: stream it by line, not by word (each delta
-        # costs a trip through pydantic-ai's event machinery and the front-end's edits)
-        for line in re.findall(r"[^\n]*\n|[^\n]+", part.content):
+        for line in stream_lines(part.content):
             yield line
 
     def _next(self, messages: list[ModelMessage], info: AgentInfo) -> TextPart | ToolCallPart:
@@ -184,6 +182,16 @@ class OfflineResponder:
             call_id = f"offline-{len(messages)}"
             return ToolCallPart(found.tool, json.dumps(found.args), tool_call_id=call_id)
         return TextPart(self._no_model(lang, tools))
+
+    def answer_without_tools(self, prompt: str, tools: set[str]) -> str | None:
+        """What the model would answer ``prompt`` as a first turn when no intent matches.
+
+        None when an intent matches: that turn calls a tool, so it goes through the
+        agent run like any model's tool call (same toolset, same access checks).
+        """
+        if self.grammar.match(prompt, tools) is not None:
+            return None
+        return self._no_model(reply_language(prompt, self.lang), tools)
 
     def _summary(self, returns: list[ToolReturnPart], lang: str) -> str:
         texts: list[str] = []
@@ -212,6 +220,12 @@ class OfflineResponder:
         return "\n".join(lines)
 
 
+def stream_lines(text: str) -> list[str]:
+    """The deltas of an answer that exists already: by line, not by word (each delta
+    costs a trip through the event machinery and the front-end's edits)."""
+    return re.findall(r"[^\n]*\n|[^\n]+", text)
+
+
 def _last_prompt(messages: list[ModelMessage]) -> str:
     for message in reversed(messages):
         if isinstance(message, ModelRequest):
@@ -228,4 +242,9 @@ def build_offline_model(
     responder = OfflineResponder(
         IntentGrammar(intents), catalog, lang, providers_configured=providers_configured
     )
+    return offline_model_of(responder)
+
+
+def offline_model_of(responder: OfflineResponder) -> FunctionModel:
+    """``responder`` as a pydantic-ai model (the agent runs it like any provider's)."""
     return FunctionModel(responder.respond, stream_function=responder.stream, model_name=MODEL_NAME)

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from concierge.core.access import Role
 from concierge.core.messages import UserRef
@@ -63,14 +64,20 @@ class UserRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def upsert(self, ref: UserRef, initial_role: Role) -> UserRecord:
+    async def upsert(
+        self, ref: UserRef, initial_role: Role, *, update_id: str | None = None
+    ) -> UserRecord:
         """The stored user for ``ref``, created with ``initial_role`` when new.
 
         Name and platform language follow the platform; the role never changes here.
+        With ``update_id``, the update is recorded as delivered in the same transaction
+        (one round trip per update, issue 15); :class:`DuplicateUpdate` if it was before.
         """
         for _attempt in range(2):
             try:
                 async with self._db.session() as s:
+                    if update_id is not None:
+                        await UpdateLog.claim(s, ref.platform, update_id)
                     row = await s.scalar(_by_platform_id(ref.platform, ref.id))
                     if row is None:
                         row = UserRow(
@@ -159,6 +166,10 @@ class UserRepo:
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+class DuplicateUpdate(Exception):
+    """The platform delivered this update before; it was handled then."""
+
+
 class UpdateLog:
     """Remembers delivered platform updates so each is processed once."""
 
@@ -168,10 +179,19 @@ class UpdateLog:
     async def first_delivery(self, platform: str, update_id: str) -> bool:
         try:
             async with self._db.session() as s:
-                s.add(ProcessedUpdateRow(platform=platform, update_id=update_id))
-        except IntegrityError:
+                await self.claim(s, platform, update_id)
+        except DuplicateUpdate:
             return False
         return True
+
+    @staticmethod
+    async def claim(s: AsyncSession, platform: str, update_id: str) -> None:
+        """Record the update in ``s``'s transaction; :class:`DuplicateUpdate` if seen before."""
+        s.add(ProcessedUpdateRow(platform=platform, update_id=update_id))
+        try:
+            await s.flush()
+        except IntegrityError:
+            raise DuplicateUpdate(f"{platform}:{update_id}") from None
 
     async def prune(self, older_than: timedelta) -> int:
         async with self._db.session() as s:
@@ -206,11 +226,13 @@ class HistoryRepo:
         self, chat_key: str, user_id: int, messages: list[tuple[dict[str, Any], int]], keep: int
     ) -> None:
         async with self._db.session() as s:
-            s.add_all(
-                ConversationMessageRow(chat_key=chat_key, user_id=user_id, payload=p, tokens=t)
+            # one executemany, not the ORM's unit of work: this runs on every agent turn
+            rows = [
+                {"chat_key": chat_key, "user_id": user_id, "payload": p, "tokens": t}
                 for p, t in messages
-            )
-            await s.flush()
+            ]
+            if rows:
+                await s.execute(insert(ConversationMessageRow), rows)
             cutoff = await s.scalar(
                 select(ConversationMessageRow.id)
                 .where(ConversationMessageRow.chat_key == chat_key)
