@@ -75,6 +75,16 @@ class Settings(BaseSettings):
     telegram_local_mode: bool = False
     bot_username: str | None = None
 
+    # --- retro ---
+    retro_steps: CsvList = Field(
+        default_factory=lambda: ["mood", "went_well", "went_wrong", "learned", "grateful", "focus"]
+    )
+    retro_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    retro_cleanup: Literal["auto", "llm", "rules"] = "auto"  # auto: the LLM when one is set
+    retro_llm_price_input: float = Field(default=0.0, ge=0)  # USD per million tokens
+    retro_llm_price_output: float = Field(default=0.0, ge=0)
+    admin_api_key: SecretStr | None = None  # GET /admin/stats, POST /admin/broadcast
+
     # --- movies: metadata ---
     tmdb_api_key: SecretStr | None = None
     tmdb_base_url: str = "https://api.themoviedb.org/3"
@@ -104,6 +114,8 @@ class Settings(BaseSettings):
     _split = field_validator(
         "owner_ids", "torrent_sources", "torznab_endpoints", "torrent_client_users", mode="before"
     )(_split_csv)
+
+    _split_retro = field_validator("retro_steps", mode="before")(_split_csv)
 
     @field_validator("default_timezone")
     @classmethod

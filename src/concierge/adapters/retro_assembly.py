@@ -1,0 +1,42 @@
+"""Settings → the retro skill's pieces: its clean-up (the configured LLM or the offline
+rules), step list and timeout. Called only by ``bootstrap.py``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from concierge.core.model_choice import OFFLINE, LanguageModels, LLMSettings
+from concierge.skills.retro import RetroDeps
+from concierge.skills.retro.cleanup import ModelCleaner, Prices, RuleCleaner
+from concierge.skills.retro.ports import Cleaner
+from concierge.skills.retro.steps import parse_steps
+from concierge.storage.flows import SqlFlows
+
+if TYPE_CHECKING:
+    from concierge.config import Settings
+    from concierge.core.deps import CoreServices
+
+
+def retro_cleaner(settings: Settings) -> Cleaner:
+    """``RETRO_CLEANUP``: auto (the default model when one is configured), llm, rules."""
+    if settings.retro_cleanup == "rules":
+        return RuleCleaner()
+    models = LanguageModels(LLMSettings.from_settings(settings))
+    choice = models.default
+    if choice.provider == OFFLINE:
+        if settings.retro_cleanup == "llm":
+            raise ValueError("RETRO_CLEANUP=llm needs a language model (LLM_PROVIDER and a key)")
+        return RuleCleaner()
+    prices = Prices(settings.retro_llm_price_input, settings.retro_llm_price_output)
+    return ModelCleaner(models.build(choice, "off"), choice.id, prices)
+
+
+def retro_deps(settings: Settings, core: CoreServices) -> RetroDeps:
+    return RetroDeps(
+        core=core,
+        cleaner=retro_cleaner(settings),
+        flows=SqlFlows(core.db, core.clock),
+        steps=parse_steps(settings.retro_steps),
+        timeout=timedelta(minutes=settings.retro_timeout_minutes),
+    )

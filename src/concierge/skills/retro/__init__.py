@@ -1,0 +1,55 @@
+"""Daily retro: a spoken or typed retrospective, cleaned up, kept, searchable, exported.
+
+``bootstrap.py`` builds the clean-up (the configured language model or offline rules)
+and passes it in with the step list and timeout from settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from concierge.core.deps import CoreServices
+from concierge.core.flows import FlowStore
+from concierge.core.skill import Command, Skill
+from concierge.skills.retro.expiry import expire_kind
+from concierge.skills.retro.flow import ANSWER, RetroFlow
+from concierge.skills.retro.ports import Cleaner
+from concierge.skills.retro.service import RetroService
+from concierge.skills.retro.steps import DEFAULT_STEPS
+from concierge.skills.retro.store import RetroStore
+
+__all__ = ["RetroDeps", "build"]
+
+
+@dataclass(frozen=True, slots=True)
+class RetroDeps:
+    core: CoreServices
+    cleaner: Cleaner
+    flows: FlowStore  # to close a paused retro's question from its expiry job
+    steps: tuple[str, ...] = DEFAULT_STEPS
+    timeout: timedelta = timedelta(minutes=30)
+
+
+def build(deps: RetroDeps) -> Skill:
+    core = deps.core
+    store = RetroStore(core.db)
+    service = RetroService(
+        store, deps.cleaner, deps.steps, core.scheduler, core.clock, deps.timeout
+    )
+    flow = RetroFlow(service, core.jobs)
+    return Skill(
+        name="retro",
+        commands=[Command("retro", "retro.help.retro", flow.retro, aliases=("ретро",))],
+        buttons={
+            ANSWER: flow.answer,
+            "retro.mood": flow.mood,
+            "retro.skip": flow.skip,
+            "retro.back": flow.back,
+            "retro.finish": flow.finish,
+            "retro.redo": flow.redo,
+        },
+        job_kinds=[expire_kind(core, service, deps.flows)],
+        home=Path(__file__).parent,
+    )

@@ -1,0 +1,65 @@
+"""The real application (bootstrap) on a fake clock, with a stand-in for speech recognition.
+
+``SpokenWords`` reads a voice note's bytes as the words spoken (the voice service brings
+the real transcriber), so "answering by voice" goes through the core's inbound pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from concierge.bootstrap import App, build_app
+from concierge.core.deps import CoreServices
+from concierge.core.messages import Attachment, AttachmentKind, ChatRef, Inbound
+from concierge.core.skill import Context, Skill
+from tests.fakes.clock import FakeClock
+from tests.support.app import Person, test_settings
+from tests.support.outbox import RecordingOutbox
+
+START = datetime(2026, 3, 5, 18, 0, tzinfo=UTC)
+
+
+@dataclass
+class SpokenWords:
+    name: str = "test.voice"
+
+    def accepts(self, attachment: Attachment) -> bool:
+        return attachment.kind is AttachmentKind.VOICE
+
+    async def process(self, ctx: Context, attachment: Attachment) -> str:
+        assert attachment.fetch is not None
+        return (await attachment.fetch()).decode()
+
+
+def listening(_core: CoreServices) -> Skill:
+    return Skill(name="test.listening", processors=[SpokenWords()])
+
+
+@asynccontextmanager
+async def retro_app(tmp_path: Path, clock: FakeClock, **overrides: Any) -> AsyncIterator[App]:
+    settings = test_settings(tmp_path, allow_private_client_urls=True, **overrides)
+    app = await build_app(settings, extra_skills=[listening], clock=clock)
+    try:
+        yield app
+    finally:
+        await app.close()
+
+
+async def speak(person: Person, words: str) -> RecordingOutbox:
+    """A voice note whose content is ``words``."""
+    data = words.encode()
+
+    async def fetch() -> bytes:
+        return data
+
+    note = Attachment(AttachmentKind.VOICE, f"v{len(data)}", size=len(data), fetch=fetch)
+    inbound = Inbound(
+        user=person.ref, chat=ChatRef(person.ref.platform, person.ref.id), attachments=(note,)
+    )
+    await person.app.dispatcher.handle(inbound, person.outbox)
+    return person.outbox
