@@ -11,6 +11,7 @@ from concierge.skills.retro import RetroDeps
 from concierge.skills.retro.cleanup import ModelCleaner, Prices, RuleCleaner
 from concierge.skills.retro.ports import Cleaner
 from concierge.skills.retro.steps import parse_steps
+from concierge.storage.buttons import SqlButtonStore
 from concierge.storage.flows import SqlFlows
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ def retro_deps(settings: Settings, core: CoreServices) -> RetroDeps:
         core=core,
         cleaner=retro_cleaner(settings),
         flows=SqlFlows(core.db, core.clock),
+        buttons=SqlButtonStore(core.db),
         steps=parse_steps(settings.retro_steps),
         timeout=timedelta(minutes=settings.retro_timeout_minutes),
     )

@@ -15,7 +15,17 @@ from typing import Any
 
 from concierge.bootstrap import App, build_app
 from concierge.core.deps import CoreServices
-from concierge.core.messages import Attachment, AttachmentKind, ChatRef, Inbound
+from concierge.core.messages import (
+    Attachment,
+    AttachmentKind,
+    Card,
+    ChatRef,
+    Inbound,
+    MessageHandle,
+    Reply,
+    Text,
+)
+from concierge.core.notify import RecipientUnreachable
 from concierge.core.skill import Context, Skill
 from tests.fakes.clock import FakeClock
 from tests.support.app import Person, test_settings
@@ -63,3 +73,34 @@ async def speak(person: Person, words: str) -> RecordingOutbox:
     )
     await person.app.dispatcher.handle(inbound, person.outbox)
     return person.outbox
+
+
+@dataclass
+class Delivered:
+    platform_id: int
+    reply: Reply
+    at: datetime
+
+
+class RecordingSender:
+    """The platform side of bot-initiated messages; ``unreachable`` ids refuse them."""
+
+    def __init__(self, clock: FakeClock, unreachable: frozenset[int] = frozenset()) -> None:
+        self.clock = clock
+        self.unreachable = unreachable
+        self.sent: list[Delivered] = []
+
+    async def send_to_user(self, platform_user_id: int, reply: Reply) -> MessageHandle:
+        if platform_user_id in self.unreachable:
+            raise RecipientUnreachable(f"user {platform_user_id} blocked the bot")
+        self.sent.append(Delivered(platform_user_id, reply, self.clock.now()))
+        return MessageHandle("telegram", platform_user_id, (len(self.sent),))
+
+    async def edit(self, handle: MessageHandle, reply: Text | Card) -> MessageHandle:
+        return handle
+
+    async def delete_message(self, handle: MessageHandle) -> bool:
+        return True
+
+    def to(self, platform_id: int) -> list[Delivered]:
+        return [d for d in self.sent if d.platform_id == platform_id]

@@ -131,7 +131,7 @@ async def test_silence_pauses_the_retro_with_a_note_and_retro_resumes_it(tmp_pat
                 sent.append(getattr(reply, "text", ""))
                 from concierge.core.messages import MessageHandle
 
-                return MessageHandle("telegram", platform_user_id, len(sent))
+                return MessageHandle("telegram", platform_user_id, (len(sent),))
 
         app.notifier.register("telegram", Sender())  # type: ignore[arg-type]
         me = Person(app, OWNER)

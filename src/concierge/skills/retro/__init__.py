@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from concierge.core.buttons import ButtonStore
 from concierge.core.deps import CoreServices
 from concierge.core.flows import FlowStore
-from concierge.core.skill import Command, Skill
+from concierge.core.skill import Command, MessageRoute, Skill
 from concierge.skills.retro.expiry import expire_kind
 from concierge.skills.retro.flow import ANSWER, RetroFlow
 from concierge.skills.retro.ports import Cleaner
+from concierge.skills.retro.reminders import Reminders
 from concierge.skills.retro.service import RetroService
 from concierge.skills.retro.steps import DEFAULT_STEPS
 from concierge.skills.retro.store import RetroStore
@@ -28,8 +30,14 @@ class RetroDeps:
     core: CoreServices
     cleaner: Cleaner
     flows: FlowStore  # to close a paused retro's question from its expiry job
+    buttons: ButtonStore  # buttons on bot-initiated messages (reminders)
     steps: tuple[str, ...] = DEFAULT_STEPS
     timeout: timedelta = timedelta(minutes=30)
+
+
+def _says_retro(text: str) -> bool:
+    """«ретро» or "retro" alone starts it like /retro (also spoken)."""
+    return text.strip(" .!").lower() in ("retro", "ретро")
 
 
 def build(deps: RetroDeps) -> Skill:
@@ -39,9 +47,13 @@ def build(deps: RetroDeps) -> Skill:
         store, deps.cleaner, deps.steps, core.scheduler, core.clock, deps.timeout
     )
     flow = RetroFlow(service, core.jobs)
+    reminders = Reminders(core, service, flow, deps.buttons)
     return Skill(
         name="retro",
-        commands=[Command("retro", "retro.help.retro", flow.retro, aliases=("ретро",))],
+        commands=[
+            Command("retro", "retro.help.retro", flow.retro, aliases=("ретро",)),
+            Command("reminder", "retro.help.reminder", reminders.command),
+        ],
         buttons={
             ANSWER: flow.answer,
             "retro.mood": flow.mood,
@@ -49,7 +61,11 @@ def build(deps: RetroDeps) -> Skill:
             "retro.back": flow.back,
             "retro.finish": flow.finish,
             "retro.redo": flow.redo,
+            "retro.reminder.pick": reminders.pick,
+            "retro.reminder.start": reminders.start,
+            "retro.reminder.snooze": reminders.snooze,
         },
-        job_kinds=[expire_kind(core, service, deps.flows)],
+        message_routes=[MessageRoute("retro", _says_retro, flow.retro)],
+        job_kinds=[expire_kind(core, service, deps.flows), reminders.job_kind()],
         home=Path(__file__).parent,
     )
