@@ -16,6 +16,7 @@ from concierge.core.flows import FlowStore
 from concierge.core.skill import Command, MessageRoute, Skill
 from concierge.skills.retro.expiry import expire_kind
 from concierge.skills.retro.flow import ANSWER, RetroFlow
+from concierge.skills.retro.history import History
 from concierge.skills.retro.ports import Cleaner
 from concierge.skills.retro.reminders import Reminders
 from concierge.skills.retro.service import RetroService
@@ -48,11 +49,16 @@ def build(deps: RetroDeps) -> Skill:
     )
     flow = RetroFlow(service, core.jobs)
     reminders = Reminders(core, service, flow, deps.buttons)
+    history = History(service)
     return Skill(
         name="retro",
         commands=[
             Command("retro", "retro.help.retro", flow.retro, aliases=("ретро",)),
             Command("reminder", "retro.help.reminder", reminders.command),
+            Command("retros", "retro.help.retros", history.retros),
+            Command("retro_search", "retro.help.search", history.search),
+            Command("retro_export", "retro.help.export", history.export),
+            Command("retro_delete", "retro.help.delete", history.delete),
         ],
         buttons={
             ANSWER: flow.answer,
@@ -64,6 +70,11 @@ def build(deps: RetroDeps) -> Skill:
             "retro.reminder.pick": reminders.pick,
             "retro.reminder.start": reminders.start,
             "retro.reminder.snooze": reminders.snooze,
+            "retro.month": history.month_button,
+            "retro.open": history.open,
+            "retro.delete.ask": history.ask_delete,
+            "retro.delete.confirm": history.confirm_delete,
+            "retro.delete.keep": history.keep,
         },
         message_routes=[MessageRoute("retro", _says_retro, flow.retro)],
         job_kinds=[expire_kind(core, service, deps.flows), reminders.job_kind()],

@@ -72,11 +72,21 @@ def clean_by_rules(text: str, lang: str) -> str:
     return result
 
 
+def text_language(text: str, fallback: str) -> str:
+    """ "ru" when most letters are Cyrillic: people answer in the language they speak,
+    whatever the bot's interface language is."""
+    cyrillic = sum(1 for c in text if "а" <= c.lower() <= "я" or c in "ёЁ")
+    latin = sum(1 for c in text if "a" <= c.lower() <= "z")
+    if cyrillic or latin:
+        return "ru" if cyrillic > latin else "en"
+    return fallback
+
+
 class RuleCleaner:
     """The offline clean-up: no model, no cost."""
 
     async def clean(self, text: str, lang: str) -> Cleaned:
-        return Cleaned(clean_by_rules(text, lang), RULES_VERSION)
+        return Cleaned(clean_by_rules(text, text_language(text, lang)), RULES_VERSION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +121,7 @@ class ModelCleaner:
         tokens_in, tokens_out = usage.input_tokens or 0, usage.output_tokens or 0
         if not cleaned or len(cleaned) > len(text) * 1.3 + 20:  # the model wrote something new
             log.warning("retro_cleanup_rejected", model=self._label, chars=len(cleaned))
-            cleaned = clean_by_rules(text, lang)
+            cleaned = clean_by_rules(text, text_language(text, lang))
         return Cleaned(
             cleaned,
             f"{PROMPT_VERSION}:{self._label}"[:48],
