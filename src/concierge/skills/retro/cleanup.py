@@ -117,14 +117,15 @@ class ModelCleaner:
             log.warning("retro_cleanup_failed", model=self._label, error=type(exc).__name__)
             return await self._fallback.clean(text, lang)
         cleaned = result.output.strip()
-        usage = result.usage()
+        usage = result.usage
         tokens_in, tokens_out = usage.input_tokens or 0, usage.output_tokens or 0
+        made_by = f"{PROMPT_VERSION}:{self._label}"[:48]
         if not cleaned or len(cleaned) > len(text) * 1.3 + 20:  # the model wrote something new
             log.warning("retro_cleanup_rejected", model=self._label, chars=len(cleaned))
-            cleaned = clean_by_rules(text, text_language(text, lang))
+            cleaned, made_by = clean_by_rules(text, text_language(text, lang)), RULES_VERSION
         return Cleaned(
             cleaned,
-            f"{PROMPT_VERSION}:{self._label}"[:48],
+            made_by,
             tokens_in,
             tokens_out,
             self._prices.cost(tokens_in, tokens_out),
