@@ -12,7 +12,7 @@ from pydantic import BaseModel, SecretStr
 from concierge.adapters import assembly
 from concierge.adapters.http import HttpFactory
 from concierge.adapters.procrastinate_jobs import ProcrastinateJobs
-from concierge.adapters.retro_assembly import retro_deps
+from concierge.adapters.retro_assembly import admin_deps, retro_deps
 from concierge.config import Settings
 from concierge.core.access import Role, parse_owner_ids
 from concierge.core.agent import build_agent_runner
@@ -33,7 +33,7 @@ from concierge.core.scheduler import Scheduler
 from concierge.core.schedules import Every, Schedule
 from concierge.core.skill import Skill
 from concierge.core.time_commands import TimeZoneCommands
-from concierge.skills import downloads, movies, retro
+from concierge.skills import admin, downloads, movies, retro
 from concierge.skills.downloads.factory import default_factory
 from concierge.skills.downloads.library import LibraryIndex
 from concierge.skills.downloads.render import send_button
@@ -211,6 +211,7 @@ def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> l
     rutracker = assembly.rutracker_source(settings, http, core.credentials)
     return [
         retro.build(retro_deps(settings, core)),
+        admin.build(admin_deps(settings, core)),
         downloads.build(
             downloads.DownloadsDeps(
                 core=core,

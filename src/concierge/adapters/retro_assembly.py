@@ -1,5 +1,6 @@
-"""Settings → the retro skill's pieces: its clean-up (the configured LLM or the offline
-rules), step list and timeout. Called only by ``bootstrap.py``."""
+"""Settings → the retro and admin skills' pieces: the retro's clean-up (the configured
+LLM or the offline rules), step list and timeout; the admin API key and figure sources.
+Called only by ``bootstrap.py``."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from concierge.core.model_choice import OFFLINE, LanguageModels, LLMSettings
+from concierge.skills.admin import AdminDeps
 from concierge.skills.retro import RetroDeps
 from concierge.skills.retro.cleanup import ModelCleaner, Prices, RuleCleaner
 from concierge.skills.retro.ports import Cleaner
+from concierge.skills.retro.stats import RetroStats
 from concierge.skills.retro.steps import parse_steps
 from concierge.storage.buttons import SqlButtonStore
 from concierge.storage.flows import SqlFlows
@@ -42,3 +45,9 @@ def retro_deps(settings: Settings, core: CoreServices) -> RetroDeps:
         steps=parse_steps(settings.retro_steps),
         timeout=timedelta(minutes=settings.retro_timeout_minutes),
     )
+
+
+def admin_deps(settings: Settings, core: CoreServices) -> AdminDeps:
+    """The admin skill sees the retro's figures; the API is on only with ADMIN_API_KEY."""
+    key = settings.admin_api_key.get_secret_value() if settings.admin_api_key else None
+    return AdminDeps(core=core, api_key=key or None, sources=[RetroStats(core.db)])
