@@ -17,6 +17,7 @@ from concierge.core.skill import Command, MessageRoute, Skill
 from concierge.skills.retro.expiry import expire_kind
 from concierge.skills.retro.flow import ANSWER, RetroFlow
 from concierge.skills.retro.history import History
+from concierge.skills.retro.insight import Weekly
 from concierge.skills.retro.ports import Cleaner
 from concierge.skills.retro.reminders import Reminders
 from concierge.skills.retro.service import RetroService
@@ -50,6 +51,7 @@ def build(deps: RetroDeps) -> Skill:
     flow = RetroFlow(service, core.jobs)
     reminders = Reminders(core, service, flow, deps.buttons)
     history = History(service)
+    weekly = Weekly(core, service)
     return Skill(
         name="retro",
         commands=[
@@ -59,6 +61,7 @@ def build(deps: RetroDeps) -> Skill:
             Command("retro_search", "retro.help.search", history.search),
             Command("retro_export", "retro.help.export", history.export),
             Command("retro_delete", "retro.help.delete", history.delete),
+            Command("retro_week", "retro.help.week", weekly.command),
         ],
         buttons={
             ANSWER: flow.answer,
@@ -77,6 +80,6 @@ def build(deps: RetroDeps) -> Skill:
             "retro.delete.keep": history.keep,
         },
         message_routes=[MessageRoute("retro", _says_retro, flow.retro)],
-        job_kinds=[expire_kind(core, service, deps.flows), reminders.job_kind()],
+        job_kinds=[expire_kind(core, service, deps.flows), reminders.job_kind(), weekly.job_kind()],
         home=Path(__file__).parent,
     )
