@@ -60,7 +60,7 @@ class RetroFlow:
             controls.append(await ctx.button(ctx.t("retro.back"), "retro.back", base))
         controls.append(await ctx.button(ctx.t("retro.finish"), "retro.finish", base))
         layout = (*rows(*buttons, per_row=5), tuple(controls))
-        await ctx.reply(Text("\n".join(lines), buttons=layout))
+        # stored before it is shown: a kill -9 right after the question still has it open
         timeout = self._service.timeout
         await ctx.ask(ANSWER, base, ttl=timeout, flow=FLOW)
         await self._jobs.enqueue(
@@ -70,6 +70,7 @@ class RetroFlow:
             run_at=self._service.now() + timeout,
             user_id=ctx.user.id,
         )
+        await ctx.reply(Text("\n".join(lines), buttons=layout))
 
     async def answer(self, ctx: Context, payload: dict[str, Any]) -> None:
         await self._take(ctx, payload, str(payload.get("text", "")))
