@@ -123,3 +123,23 @@ async def test_list_open_search_and_delete_through_the_chat(tmp_path: Path) -> N
         await me.say("/retros")
         assert me.outbox.texts()[-1] == "No retros yet. /retro starts today's."
         clock.advance(timedelta(days=1))
+
+
+async def test_months_ranges_streak_days_and_delete_on_both_databases(db: Database) -> None:
+    store = RetroStore(db)
+    now = datetime(2026, 3, 5, 18, 0)
+    cleaner = RuleCleaner()
+    for day in ("2026-02-27", "2026-03-01", "2026-03-02"):
+        retro = await store.open(7, date.fromisoformat(day), now, restart=False)
+        await store.save_answer(
+            retro, "focus", f"plan {day}", await cleaner.clean("x", "en"), now, mood=None
+        )
+        await store.move(retro, 0, now, "done")
+    assert await store.months(7) == ["2026-03", "2026-02"]
+    march = await store.between(7, date(2026, 3, 1), date(2026, 3, 31))
+    assert [r.day.isoformat() for r in march] == ["2026-03-01", "2026-03-02"]
+    assert await store.done_days(7, date(2026, 3, 1)) == [date(2026, 3, 1), date(2026, 3, 2)]
+    assert await store.delete(7, march[0].id) == 1
+    assert await store.search(7, query_prefixes("plan"), 10) != []
+    assert await store.delete(7, None) == 2
+    assert await store.months(7) == [] and await store.search(7, ["plan"], 10) == []

@@ -1,4 +1,7 @@
-"""`kill -9` of the real bot (`concierge chat`) after step 3: the retro resumes at step 4."""
+"""`kill -9` of the real bot (`concierge chat`) after step 3: the retro resumes at step 4.
+
+The same run shows the answers are the user's: the bot's logs (at DEBUG) never hold them.
+"""
 
 from __future__ import annotations
 
@@ -20,12 +23,15 @@ class Bot:
 
     def __init__(self, data: Path) -> None:
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
-        env.update(LANG="en_US.UTF-8", CONCIERGE_DATA_DIR=str(data), LOG_FORMAT="json")
+        env.update(
+            LANG="en_US.UTF-8", CONCIERGE_DATA_DIR=str(data), LOG_FORMAT="json", LOG_LEVEL="DEBUG"
+        )
+        self.log = (data / "stderr.log").open("a")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "concierge", "chat"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=self.log,
             text=True,
             env=env,
             cwd=data,
@@ -87,6 +93,10 @@ def test_kill_9_after_step_3_resumes_at_step_4_with_every_answer_kept(tmp_path: 
         rows = db.execute("SELECT step, raw, cleaned FROM retro_answers ORDER BY id").fetchall()
         status = db.execute("SELECT status, mood FROM retros").fetchall()
     assert status == [("done", 4)]
+    logs = (tmp_path / "stderr.log").read_text()
+    assert "retro_answered" in logs  # the logs were captured…
+    for _step, raw, cleaned in rows[1:]:
+        assert raw not in logs and cleaned not in logs  # …and hold no answer
     assert rows == [
         ("mood", "4", "4"),
         ("went_well", "uh shipped the the search feature", "Shipped the search feature."),

@@ -78,12 +78,14 @@ class RetroService:
         existing = await self.store.on(user_id, day)
         how = Start.NEW if existing is None else Start.EDITING if existing.done else Start.RESUMED
         retro = await self.store.open(user_id, day, self.now(), restart=how is Start.EDITING)
+        if retro.step >= len(self.steps):  # RETRO_STEPS got shorter since it was stored
+            retro = await self.store.move(retro, len(self.steps) - 1, self.now())
         log.info("retro_started", user_id=user_id, retro=retro.id, how=how.value, step=retro.step)
         return retro, how
 
     async def current(self, retro_id: int, step: int) -> Retro:
         retro = await self.store.get(retro_id)
-        if retro is None or retro.status != OPEN or retro.step != step:
+        if retro is None or retro.status != OPEN or retro.step != step or step >= len(self.steps):
             raise StaleMove(f"retro {retro_id} is not at step {step}")
         return retro
 
