@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, TextPart
@@ -10,10 +11,14 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 from pydantic_ai.usage import RequestUsage
 from sqlalchemy import select
 
+from concierge.adapters.retro_assembly import retro_cleaner, retro_model
 from concierge.skills.retro.cleanup import PROMPT, ModelCleaner, Prices, RuleCleaner
 from concierge.skills.retro.models import RetroAnswerRow
 from concierge.skills.retro.store import RetroStore
+from concierge.skills.retro.themes import PROMPT as THEMES_PROMPT
+from concierge.skills.retro.themes import ModelThemes
 from concierge.storage.db import Database
+from tests.support.app import test_settings as make_settings
 
 
 @pytest.mark.parametrize(
@@ -86,3 +91,33 @@ async def test_a_failing_or_inventing_model_falls_back_to_the_rules() -> None:
     invented = await ModelCleaner(model_answering(story, []), "x", Prices()).clean(spoken, "en")
     assert invented.text == "The demo worked."  # more than it was told is not kept
     assert invented.tokens_in == 180  # what the call cost is still recorded
+
+
+def test_the_clean_up_follows_the_settings(tmp_path: Path) -> None:
+    offline = make_settings(tmp_path)
+    assert isinstance(retro_cleaner(offline, retro_model(offline)), RuleCleaner)
+    keyed = make_settings(tmp_path, openai_api_key="sk-test-not-used", llm_provider="openai")
+    found = retro_model(keyed)
+    assert found is not None and found[1] == "openai:gpt-4.1-mini"
+    assert isinstance(retro_cleaner(keyed, found), ModelCleaner)
+    rules = make_settings(tmp_path, openai_api_key="sk-test", retro_cleanup="rules")
+    assert isinstance(retro_cleaner(rules, retro_model(rules)), RuleCleaner)
+    wanted = make_settings(tmp_path, retro_cleanup="llm")
+    with pytest.raises(ValueError, match="RETRO_CLEANUP=llm needs a language model"):
+        retro_cleaner(wanted, retro_model(wanted))
+
+
+async def test_themes_come_from_the_model_and_a_failure_gives_none() -> None:
+    seen: list[str] = []
+    finder = ModelThemes(model_answering("- Code reviews\n\nDeadlines\n" + "x" * 100, seen), "m")
+    assert await finder.themes(["review went well", "another review"], "en") == [
+        "Code reviews",
+        "Deadlines",
+    ]
+    assert seen == [THEMES_PROMPT]
+    assert await finder.themes([], "en") == []
+
+    def broken(_messages: list[ModelMessage], _info: AgentInfo) -> ModelResponse:
+        raise TimeoutError
+
+    assert await ModelThemes(FunctionModel(broken), "m").themes(["a"], "ru") == []

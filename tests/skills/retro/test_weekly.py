@@ -56,3 +56,20 @@ async def test_the_week_shows_mood_trend_highlights_words_and_the_streak(tmp_pat
         assert "Retros: 4 of 7 days" in unescape_literal(weekly[0].reply.text)  # type: ignore[union-attr]
         await me.say("/retro_week off")
         assert me.outbox.texts()[-1] == "Weekly summary off."
+
+
+def test_themes_a_model_named_are_shown_escaped() -> None:
+    from datetime import date
+
+    from concierge.core.i18n import Catalog
+    from concierge.skills.retro.insight import weekly_text
+    from concierge.skills.retro.store import Answer, Retro
+
+    catalog = Catalog.load()
+    day = date(2026, 3, 5)
+    answer = Answer("went_well", "a review", "A review.", "rules-v1")
+    retro = Retro(1, 1, day, "done", 1, 3, 4, {"went_well": answer})
+    text = weekly_text(
+        lambda key, **v: catalog.t(key, "ru", **v), day, day, [retro], 1, ["Code *reviews*"]
+    )
+    assert "Повторяющиеся темы:\n• Code \\*reviews\\*" in text

@@ -18,7 +18,7 @@ from concierge.skills.retro.expiry import expire_kind
 from concierge.skills.retro.flow import ANSWER, RetroFlow
 from concierge.skills.retro.history import History
 from concierge.skills.retro.insight import Weekly
-from concierge.skills.retro.ports import Cleaner
+from concierge.skills.retro.ports import Cleaner, ThemeFinder
 from concierge.skills.retro.reminders import Reminders
 from concierge.skills.retro.service import RetroService
 from concierge.skills.retro.steps import DEFAULT_STEPS
@@ -35,6 +35,7 @@ class RetroDeps:
     buttons: ButtonStore  # buttons on bot-initiated messages (reminders)
     steps: tuple[str, ...] = DEFAULT_STEPS
     timeout: timedelta = timedelta(minutes=30)
+    themes: ThemeFinder | None = None  # the weekly summary's themes (with a language model)
 
 
 def _says_retro(text: str) -> bool:
@@ -51,7 +52,7 @@ def build(deps: RetroDeps) -> Skill:
     flow = RetroFlow(service, core.jobs)
     reminders = Reminders(core, service, flow, deps.buttons)
     history = History(service)
-    weekly = Weekly(core, service)
+    weekly = Weekly(core, service, deps.themes)
     return Skill(
         name="retro",
         commands=[

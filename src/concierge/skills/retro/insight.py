@@ -1,7 +1,8 @@
 """The weekly summary (mood average and trend, highlights, most frequent words) and the
 ``/retro_week`` command that shows it now or schedules it on the user's chosen day.
 
-Offline and deterministic: no model is asked. The scheduled one is a user schedule
+Offline it is deterministic (no model asked); with a language model configured it adds
+the recurring themes the model names (``themes.py``). The scheduled one is a user schedule
 (19:00 local on that weekday) whose job sends under a key per user and local date.
 """
 
@@ -19,6 +20,7 @@ from concierge.core.i18n import resolve_language
 from concierge.core.jobs import JobContext, JobKind
 from concierge.core.messages import Text, literal
 from concierge.core.skill import Context
+from concierge.skills.retro.ports import ThemeFinder
 from concierge.skills.retro.render import PREVIEW, Translate
 from concierge.skills.retro.search import words_of
 from concierge.skills.retro.service import RetroService
@@ -69,7 +71,14 @@ def frequent_words(retros: Sequence[Retro], limit: int = TOP_WORDS) -> list[tupl
     )
 
 
-def weekly_text(t: Translate, first: date, last: date, retros: Sequence[Retro], streak: int) -> str:
+def weekly_text(
+    t: Translate,
+    first: date,
+    last: date,
+    retros: Sequence[Retro],
+    streak: int,
+    themes: Sequence[str] = (),
+) -> str:
     kept = [r for r in retros if r.answers or r.done]
     lines = [t("retro.week.title", first=first.isoformat(), last=last.isoformat())]
     if not kept:
@@ -87,6 +96,9 @@ def weekly_text(t: Translate, first: date, last: date, retros: Sequence[Retro], 
         for text in highlights[:3]:
             short = text if len(text) <= PREVIEW else text[: PREVIEW - 1] + "…"
             lines.append(f"• {literal(short)}")
+    if themes:
+        lines.append(t("retro.week.themes"))
+        lines.extend(f"• {literal(theme)}" for theme in themes)
     words = frequent_words(kept)
     if words:
         lines.append(t("retro.week.words", words=literal(", ".join(w for w, _ in words))))
@@ -94,15 +106,23 @@ def weekly_text(t: Translate, first: date, last: date, retros: Sequence[Retro], 
 
 
 class Weekly:
-    def __init__(self, core: CoreServices, service: RetroService) -> None:
+    def __init__(
+        self, core: CoreServices, service: RetroService, themes: ThemeFinder | None = None
+    ) -> None:
         self._core = core
         self._service = service
+        self._themes = themes
 
-    async def summary(self, user_id: int, t: Translate) -> str:
+    async def summary(self, user_id: int, t: Translate, lang: str) -> str:
         last = await self._service.today(user_id)
         first = last - timedelta(days=6)
         retros = await self._service.store.between(user_id, first, last)
-        return weekly_text(t, first, last, retros, await self._service.streak(user_id))
+        found: list[str] = []
+        if self._themes is not None:
+            answers = [a.cleaned for r in retros for a in r.answers.values() if a.step != MOOD]
+            found = await self._themes.themes(answers, lang)
+        streak = await self._service.streak(user_id)
+        return weekly_text(t, first, last, retros, streak, found)
 
     async def command(self, ctx: Context) -> None:
         args = ctx.inbound.args.strip().lower()
@@ -123,7 +143,7 @@ class Weekly:
             name = ctx.t(f"retro.week.day{day}")
             await ctx.reply(ctx.t("retro.week.scheduled", day=name, hour=f"{HOUR}:00", zone=zone))
             return
-        await ctx.reply(await self.summary(ctx.user.id, ctx.t))
+        await ctx.reply(await self.summary(ctx.user.id, ctx.t, ctx.lang))
 
     def job_kind(self) -> JobKind[WeeklyPayload]:
         return JobKind(WEEKLY_KIND, WeeklyPayload, self.send)
@@ -139,5 +159,5 @@ class Weekly:
             return core.catalog.t(key, lang, **values)
 
         today = await self._service.today(user.id)
-        text = await self.summary(user.id, t)
+        text = await self.summary(user.id, t, lang)
         await core.notifier.enqueue(user, Text(text), key=f"{WEEKLY_KIND}:{user.id}:{today}")

@@ -21,3 +21,9 @@ class Cleaner(Protocol):
     async def clean(self, text: str, lang: str) -> Cleaned:
         """``text`` without fillers and repetitions, punctuated; never new content."""
         ...
+
+
+class ThemeFinder(Protocol):
+    async def themes(self, answers: list[str], lang: str) -> list[str]:
+        """A few recurring themes of a week's answers, in ``lang``; [] when unsure."""
+        ...
