@@ -21,6 +21,8 @@ from concierge.frontends.http.server import HttpServer
 from concierge.storage.credentials import OPERATOR, CredentialStore
 from concierge.storage.db import Database
 from concierge.storage.secrets import SecretBox
+from tests.daemons import RunningDaemon, free_port
+from tests.skills.downloads.support import client_url
 
 BOT_TOKEN = "7312345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq"
 BOT_USER = {  # Bot API `User`, as getMe returns it
@@ -296,17 +298,52 @@ async def test_llm_provider_choice_is_reported(
     assert check(report, "llm") == Check("llm", ok, detail)
 
 
-async def test_torrent_client_url_is_parsed_and_shown_without_password(tmp_path: Path) -> None:
+async def test_torrent_client_is_really_asked_and_a_closed_port_fails(
+    tmp_path: Path, transmission_daemon: RunningDaemon
+) -> None:
+    closed = await run_doctor(
+        make_settings(
+            tmp_path, torrent_client_url=f"transmission://admin:tr-pa55@127.0.0.1:{free_port()}"
+        )
+    )
+    assert not check(closed, "torrent client").ok
+    assert "cannot reach Transmission" in check(closed, "torrent client").detail
+    assert "tr-pa55" not in render_doctor(closed)
     good = await run_doctor(
-        make_settings(tmp_path, torrent_client_url="transmission://admin:tr-pa55@127.0.0.1:9091")
+        make_settings(tmp_path, torrent_client_url=client_url(transmission_daemon))
     )
-    assert check(good, "torrent client") == Check(
-        "torrent client", True, "transmission: http://admin@127.0.0.1:9091/transmission/rpc"
-    )
+    detail = check(good, "torrent client").detail
+    assert check(good, "torrent client").ok and " ms)" in detail and "transmission" in detail
     bad = await run_doctor(make_settings(tmp_path, torrent_client_url="ftp://admin:tr-pa55@nas"))
     assert not check(bad, "torrent client").ok
     assert "unknown client type" in check(bad, "torrent client").detail
-    assert "tr-pa55" not in render_doctor(bad)
+
+
+async def test_a_wrong_tmdb_key_fails_and_the_right_one_passes(tmp_path: Path) -> None:
+    def configuration(request: Request) -> Response:
+        if request.query_params.get("api_key") != "right-key":
+            return JSONResponse(
+                {"status_code": 7, "status_message": "Invalid API key"}, status_code=401
+            )
+        return JSONResponse({"images": {"base_url": "http://image.tmdb.org/t/p/"}})
+
+    server = HttpServer(
+        Starlette(routes=[Route("/3/configuration", configuration)]), "127.0.0.1", 0
+    )
+    await server.start()
+    try:
+        base = f"http://127.0.0.1:{server.port}/3"
+        wrong = await run_doctor(
+            make_settings(tmp_path, tmdb_base_url=base, tmdb_api_key="wrong-key")
+        )
+        right = await run_doctor(
+            make_settings(tmp_path, tmdb_base_url=base, tmdb_api_key="right-key")
+        )
+    finally:
+        await server.stop()
+    assert not wrong.ok and "the key was rejected (HTTP 401)" in check(wrong, "tmdb").detail
+    assert check(right, "tmdb").ok and "accepted the key" in check(right, "tmdb").detail
+    assert "wrong-key" not in render_doctor(wrong)
 
 
 async def test_no_secret_appears_in_the_rendered_report(
@@ -333,7 +370,10 @@ async def test_no_secret_appears_in_the_rendered_report(
             telegram_webhook_url="https://bot.example.org/telegram",
             rutracker_username="bob",
             torrent_sources="torapi,rutracker",
-            torznab_endpoints="https://jackett.local/api?apikey=jackett-key-1",
+            torznab_endpoints="http://127.0.0.1:1/api?apikey=jackett-key-1",
+            tmdb_base_url="http://127.0.0.1:1/3",  # closed ports: the probes fail fast
+            omdb_base_url="http://127.0.0.1:1",
+            kinopoisk_base_url="http://127.0.0.1:1",
             **secrets,
         )
     )
@@ -341,11 +381,10 @@ async def test_no_secret_appears_in_the_rendered_report(
     report = await run_doctor(settings)
     text = render_doctor(report)
 
-    assert report.ok, text
     for name, value in secrets.items():
         assert value not in text, name
         assert report.effective_config[name.upper()] == "***"
     assert "qb-pa55word" not in text
     assert "jackett-key-1" not in text
     assert report.effective_config["DATABASE_URL"] == "(not set)"
-    assert report.effective_config["TORZNAB_ENDPOINTS"] == "https://jackett.local/api?apikey=***"
+    assert report.effective_config["TORZNAB_ENDPOINTS"] == "http://127.0.0.1:1/api?apikey=***"

@@ -16,6 +16,7 @@ from concierge.adapters.retro_assembly import admin_deps, retro_deps
 from concierge.config import Settings
 from concierge.core.access import Role, parse_owner_ids
 from concierge.core.agent import build_agent_runner
+from concierge.core.approvals import Approvals
 from concierge.core.builtin import CoreCommands, build_core_skill
 from concierge.core.buttons import ButtonStore
 from concierge.core.clock import SYSTEM_CLOCK, Clock
@@ -33,7 +34,7 @@ from concierge.core.scheduler import Scheduler
 from concierge.core.schedules import Every, Schedule
 from concierge.core.skill import Skill
 from concierge.core.time_commands import TimeZoneCommands
-from concierge.skills import admin, downloads, movies, retro
+from concierge.skills import admin, downloads, grab, movies, retro
 from concierge.skills.downloads.factory import default_factory
 from concierge.skills.downloads.library import LibraryIndex
 from concierge.skills.downloads.render import send_button
@@ -109,11 +110,14 @@ def build_database(settings: Settings) -> Database:
 def build_jobs(settings: Settings, db: Database, clock: Clock = SYSTEM_CLOCK) -> Jobs:
     """The job engine ``JOBS_BACKEND`` picks: procrastinate (Postgres) or the embedded one
     on the application's database (SQLite or Postgres)."""
+    # link downloads (at most GRAB_MAX_RUNNING at once, mostly waiting on their child
+    # process) get slots on top, so they never hold up notices and polls
+    slots = settings.jobs_concurrency + settings.grab_max_running
     if settings.effective_jobs_backend() == "procrastinate":
         if db.is_sqlite:
             raise ValueError("JOBS_BACKEND=procrastinate needs a Postgres DATABASE_URL")
-        return ProcrastinateJobs(db, clock=clock, concurrency=settings.jobs_concurrency)
-    return EmbeddedJobs(db, clock=clock, concurrency=settings.jobs_concurrency)
+        return ProcrastinateJobs(db, clock=clock, concurrency=slots)
+    return EmbeddedJobs(db, clock=clock, concurrency=slots)
 
 
 def build_scheduler(
@@ -175,7 +179,16 @@ def build_dispatcher(
     scheduler = scheduler or build_scheduler(db, EmbeddedJobs(db), users, default_zone)
     core_commands = CoreCommands(users, notifier, catalog, policy.default_language)
     zones = TimeZoneCommands(users, scheduler, default_zone, SYSTEM_CLOCK)
-    registry = Registry([build_core_skill(core_commands, zones), *skills])
+    buttons = SqlButtonStore(db)
+    approvals = Approvals(
+        users=users,
+        notifier=notifier,
+        buttons=buttons,
+        catalog=catalog,
+        default_language=policy.default_language,
+    )
+    core_skill = build_core_skill(core_commands, zones, approvals)
+    registry = Registry([core_skill, *skills])
     core_commands.registry = registry
     agent = None
     if llm is not None:
@@ -191,13 +204,14 @@ def build_dispatcher(
         registry=registry,
         users=users,
         updates=UpdateLog(db),
-        buttons=SqlButtonStore(db),
+        buttons=buttons,
         flows=SqlFlows(db),
         catalog=catalog,
         notifier=notifier,
         policy=policy,
         metrics=metrics,
         agent=agent,
+        approvals=approvals,
     )
 
 
@@ -237,7 +251,37 @@ def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> l
                 ],
             )
         ),
+        grab.build(grab.GrabDeps(core=core, config=grab_config(settings))),
     ]
+
+
+def grab_config(settings: Settings) -> grab.GrabConfig:
+    """The grab skill's limits and folders (GRAB_* settings)."""
+    mb = 1024 * 1024
+    return grab.GrabConfig(
+        work_dir=settings.data_dir / "grab",
+        limits=grab.Limits(
+            max_waiting=settings.grab_max_waiting,
+            max_running=settings.grab_max_running,
+            per_user=settings.grab_max_per_user,
+            daily_count=settings.grab_daily_count,
+            daily_bytes=settings.grab_daily_mb * mb,
+        ),
+        max_file_bytes=settings.grab_max_file_mb * mb,
+        max_duration=settings.grab_max_duration_seconds,
+        timeout=float(settings.grab_timeout_seconds),
+        storage_bytes=settings.grab_storage_mb * mb,
+        memory_mb=settings.grab_memory_mb,
+        routes=dict(grab.parse_routes(settings.grab_routes)),
+        allow_private=settings.grab_allow_private,
+        trusted_endpoints=frozenset(e.lower() for e in settings.grab_allowed_endpoints),
+        cookies_dir=settings.data_dir / "cookies",
+        upload_limit=settings.telegram_upload_limit_mb * mb,
+        links_mode=settings.grab_links,
+        min_video_kbps=settings.grab_min_video_kbps,
+        public_base_url=settings.public_base_url,
+        link_ttl_hours=settings.grab_link_hours,
+    )
 
 
 def _secret(value: SecretStr | None) -> str | None:
@@ -274,6 +318,7 @@ async def build_app(
         jobs=jobs,
         scheduler=scheduler,
         default_language=settings.default_language,
+        metrics=Metrics(),
     )
     movies_http = assembly.http_factory(settings)
     skills: list[Skill] = [
@@ -299,7 +344,7 @@ async def build_app(
         catalog=catalog,
         users=users,
         notifier=notifier,
-        metrics=Metrics(),
+        metrics=core.metrics or Metrics(),
         policy=AccessPolicy(owners, settings.access_mode, settings.default_language),
         skills=skills,
         llm=llm,
@@ -315,6 +360,8 @@ async def build_app(
         }
     )
     jobs.register(housekeeping)
+    for kind in dispatcher.registry.skills[0].job_kinds:  # the core skill's own
+        jobs.register(kind)
     scheduler.add([*dispatcher.registry.schedules, hourly])
     return App(
         settings=settings,

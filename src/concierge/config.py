@@ -111,8 +111,33 @@ class Settings(BaseSettings):
     allow_private_client_urls: bool = False
     download_poll_seconds: int = 60
 
+    # --- grab: link downloads ---
+    grab_max_waiting: int = Field(default=50, ge=1)
+    grab_max_running: int = Field(default=5, ge=1)
+    grab_max_per_user: int = Field(default=2, ge=1)
+    grab_daily_count: int = Field(default=50, ge=1)
+    grab_daily_mb: int = Field(default=2000, ge=1)
+    grab_max_file_mb: int = Field(default=50, ge=1)
+    grab_max_duration_seconds: int = Field(default=3 * 3600, ge=1)
+    grab_timeout_seconds: int = Field(default=1800, ge=10)
+    grab_storage_mb: int = Field(default=2000, ge=1)
+    grab_memory_mb: int = Field(default=1024, ge=128)
+    grab_routes: CsvList = Field(default_factory=list)  # host:tool, e.g. example.org:gallery-dl
+    grab_allow_private: bool = False  # also plain users may fetch loopback/LAN (tests, homelab)
+    grab_allowed_endpoints: CsvList = Field(default_factory=list)  # host:port, e.g. nas.lan:8096
+    grab_links: Literal["auto", "always"] = "auto"
+    grab_link_hours: int = Field(default=24, ge=1)
+    grab_min_video_kbps: int = Field(default=300, ge=50)
+    public_base_url: str | None = None  # where the HTTP app is reached from outside
+
     _split = field_validator(
-        "owner_ids", "torrent_sources", "torznab_endpoints", "torrent_client_users", mode="before"
+        "owner_ids",
+        "torrent_sources",
+        "torznab_endpoints",
+        "torrent_client_users",
+        "grab_routes",
+        "grab_allowed_endpoints",
+        mode="before",
     )(_split_csv)
 
     _split_retro = field_validator("retro_steps", mode="before")(_split_csv)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from concierge import doctor_probes as probes
 from concierge.config import Settings
 from concierge.core.access import parse_owner_ids
 from concierge.core.messages import Platform
@@ -31,7 +32,7 @@ from concierge.core.model_choice import (
     LLMSettings,
 )
 from concierge.logging import MASK, Redactor
-from concierge.skills.downloads.client_url import InvalidClientURL, parse_client_url
+from concierge.skills.grab.checks import check_grab
 from concierge.storage.db import Database, DatabaseError
 from concierge.storage.models import CredentialRow
 from concierge.storage.secrets import KEY_FILE_NAME, SecretBox, SecretsError, load_keys
@@ -260,17 +261,6 @@ async def _check_webhook(settings: Settings) -> Outcome:
     return True, f"{url}, secret configured"
 
 
-async def _check_torrent_client(settings: Settings) -> Outcome:
-    url = _secret(settings.torrent_client_url)
-    if url is None:
-        return True, "not configured (users can add their own with /client)"
-    try:
-        client = parse_client_url(url)
-    except InvalidClientURL as exc:
-        return False, f"TORRENT_CLIENT_URL: {exc}"
-    return True, client.redacted()
-
-
 async def _check_sources(settings: Settings) -> Outcome:
     sources = settings.torrent_sources
     if not sources:
@@ -327,12 +317,12 @@ async def run_doctor(
             ("owners", _check_owners(settings)),
             ("telegram", _check_telegram(settings)),
             ("telegram webhook", _check_webhook(settings)),
-            ("torrent client", _check_torrent_client(settings)),
+            ("torrent client", probes.torrent_client(settings)),
             ("torrent sources", _check_sources(settings)),
-            ("tmdb", _configured(settings.tmdb_api_key)),
-            ("omdb", _configured(settings.omdb_api_key)),
-            ("kinopoisk", _configured(settings.kinopoisk_api_key)),
+            *probes.metadata(settings),
+            *probes.torznab(settings),
             ("sync api", _configured(settings.sync_api_key)),
+            ("link downloads", check_grab(settings.grab_routes)),
         ]
         checks = await asyncio.gather(
             *(_timed(name, check, check_seconds, redact) for name, check in named)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, TextIO
 from urllib.parse import quote, unquote, urlsplit
@@ -151,6 +152,32 @@ class _RedactingFormatter(structlog.stdlib.ProcessorFormatter):
         return self._redactor.literals(super().format(record))
 
 
+class _RepeatLimiter(logging.Filter):
+    """At most ``burst`` records of one (logger, message) per ``window`` seconds.
+
+    A fault that repeats in a tight loop (``accept()`` out of file descriptors) must
+    not turn into a log flood; the first few say what happened.
+    """
+
+    def __init__(self, burst: int = 5, window: float = 60.0) -> None:
+        super().__init__()
+        self._burst, self._window = burst, window
+        self._seen: dict[tuple[str, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        key = (record.name, str(record.msg)[:200])
+        now = time.monotonic()
+        start, count = self._seen.get(key, (now, 0))
+        if now - start > self._window:
+            start, count = now, 0
+        self._seen[key] = (start, count + 1)
+        if len(self._seen) > 10_000:
+            self._seen.clear()
+        return count < self._burst
+
+
 def _use_console(fmt: str, environment: str, stream: TextIO) -> bool:
     if fmt == "auto":
         return environment == "development" or stream.isatty()
@@ -205,6 +232,7 @@ def configure_logging(
         existing.close()
     handler = _Handler(out)
     handler.setFormatter(formatter)
+    handler.addFilter(_RepeatLimiter())
     root.addHandler(handler)
     root.setLevel(numeric_level)
 

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute
 from concierge.bootstrap import App, build_app
 from concierge.config import Settings
 from concierge.frontends.http.app import build_http_app
-from concierge.frontends.http.server import HttpServer
+from concierge.frontends.http.server import HttpServer, raise_file_limit
 
 log = structlog.get_logger(__name__)
 
@@ -47,6 +47,7 @@ async def run_server(
 ) -> None:
     """Serve until ``stop`` is set or SIGTERM/SIGINT arrives; then drain and exit."""
     stop = stop or asyncio.Event()
+    raise_file_limit()
     app = await build_app(settings)
     frontends = build_frontends(settings, app)
     routes = [*app.registry.routes, *(r for f in frontends for r in f.routes())]

@@ -25,7 +25,7 @@ async def test_deeply_nested_json_is_a_400_not_a_crash(downloads: Downloads) -> 
     async with client(downloads) as api:
         response = await api.post("/api/sync/library-index", headers=AUTH, content=b"[" * 200_000)
     assert response.status_code == 400
-    assert response.json() == {"error": "body is not JSON"}
+    assert response.json() == {"error": "body is not JSON (or nested too deeply)"}
 
 
 async def test_an_oversized_body_without_a_length_is_refused(downloads: Downloads) -> None:

@@ -58,6 +58,7 @@ _JSON_PARAMS = {
     "reply_parameters",
     "drop_pending_updates",
     "show_alert",
+    "media",
 }
 _ENTITY_TYPES = {
     "mention", "hashtag", "cashtag", "bot_command", "url", "email", "phone_number", "bold",
@@ -674,6 +675,41 @@ class FakeTelegram:
         return self._store(
             chat_id, content, params.get("caption_entities"), markup, "caption_entities"
         )
+
+    def _m_sendMediaGroup(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        """2–10 photos/videos, each uploaded as ``attach://<name>``; one message each."""
+        chat_id = _require_chat(params)
+        items = params.get("media")
+        if not isinstance(items, list) or not 2 <= len(items) <= 10:
+            raise BadRequest("Bad Request: wrong number of media in the album")
+        group = f"group-{next(self._message_ids)}"
+        sent = []
+        for item in items:
+            kind, source = item.get("type"), str(item.get("media", ""))
+            data = files.get(source.removeprefix("attach://"))
+            if kind not in ("photo", "video") or data is None:
+                raise BadRequest("Bad Request: wrong media in the album")
+            caption = item.get("caption")
+            if caption:
+                _check_text(caption, item.get("caption_entities"), 1024, "message caption")
+            file_id = f"{kind}-{next(self._message_ids)}"
+            media: Any = {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "file_size": len(data),
+            }
+            content: dict[str, Any] = {
+                "media_group_id": group,
+                kind: [{**media, "width": 800, "height": 1200}] if kind == "photo" else media,
+            }
+            if caption:
+                content["caption"] = caption
+            sent.append(
+                self._store(
+                    chat_id, content, item.get("caption_entities"), None, "caption_entities"
+                )
+            )
+        return sent
 
     def _m_sendPhoto(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         return self._media("sendPhoto", params, files)

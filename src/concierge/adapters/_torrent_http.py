@@ -14,9 +14,18 @@ import httpx
 from concierge.skills.downloads.ports import ClientConnectionError, TorrentNotFound, TorrentStatus
 
 
-def http_client(timeout: float, auth: httpx.Auth | None = None) -> httpx.AsyncClient:
-    """Redirects are not followed: a daemon that redirects is misconfigured, not a hop."""
-    return httpx.AsyncClient(timeout=timeout, auth=auth, follow_redirects=False)
+def http_client(
+    timeout: float,
+    auth: httpx.Auth | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
+    """Redirects are not followed: a daemon that redirects is misconfigured, not a hop.
+
+    ``transport``: the pinned one (``adapters/pinned.py``) for a URL a user typed.
+    """
+    return httpx.AsyncClient(
+        timeout=timeout, auth=auth, follow_redirects=False, transport=transport
+    )
 
 
 async def send(

@@ -12,6 +12,7 @@ import base64
 from itertools import count
 from typing import Any
 
+import httpx
 import structlog
 
 from concierge.adapters._torrent_http import http_client, one_torrent, send
@@ -40,11 +41,18 @@ CONNECT_WAIT_SECONDS = 10.0
 class DelugeClient:
     kind = "deluge"
 
-    def __init__(self, url: str, password: str = "", *, timeout: float = 15.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        password: str = "",
+        *,
+        timeout: float = 15.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         """``url`` is the web UI root, e.g. ``http://host:8112`` (a ``--base`` path is kept)."""
         self._endpoint = url.rstrip("/") + "/json"
         self._password = password
-        self._http = http_client(timeout)
+        self._http = http_client(timeout, transport=transport)
         self._ids = count(1)
         self._ready = False
         self._lock = asyncio.Lock()

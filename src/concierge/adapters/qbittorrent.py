@@ -59,12 +59,18 @@ class QBittorrentClient:
     kind = "qbittorrent"
 
     def __init__(
-        self, url: str, username: str = "", password: str = "", *, timeout: float = 15.0
+        self,
+        url: str,
+        username: str = "",
+        password: str = "",
+        *,
+        timeout: float = 15.0,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         """``url`` is the Web UI root, e.g. ``http://host:8080`` (a sub-path is kept)."""
         self._base = url.rstrip("/") + "/api/v2"
         self._username, self._password = username, password
-        self._http = http_client(timeout)
+        self._http = http_client(timeout, transport=transport)
         self._logged_in = False
         self._login_lock = asyncio.Lock()
 

@@ -52,13 +52,19 @@ class TransmissionClient:
     kind = "transmission"
 
     def __init__(
-        self, url: str, username: str = "", password: str = "", *, timeout: float = 15.0
+        self,
+        url: str,
+        username: str = "",
+        password: str = "",
+        *,
+        timeout: float = 15.0,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         """``url`` is the RPC endpoint, e.g. ``http://host:9091/transmission/rpc``."""
         self._url = url
         self._session_id = ""
         auth = httpx.BasicAuth(username, password) if username or password else None
-        self._http = http_client(timeout, auth)
+        self._http = http_client(timeout, auth, transport)
 
     async def close(self) -> None:
         await self._http.aclose()

@@ -7,7 +7,7 @@ from typing import Any
 import structlog
 
 from concierge.core.access import Role
-from concierge.core.dispatch import APPROVE_ACTION, BLOCK_ACTION
+from concierge.core.approvals import APPROVE_ACTION, BLOCK_ACTION, LIST_ACTION, Approvals
 from concierge.core.i18n import Catalog, resolve_language
 from concierge.core.messages import Text, rows
 from concierge.core.notify import DeliveryFailed, Notifier, RecipientUnreachable
@@ -108,7 +108,9 @@ class CoreCommands:
         await self._decide(ctx, payload, Role.BLOCKED)
 
 
-def build_core_skill(commands: CoreCommands, zones: TimeZoneCommands) -> Skill:
+def build_core_skill(
+    commands: CoreCommands, zones: TimeZoneCommands, approvals: Approvals
+) -> Skill:
     return Skill(
         name="core",
         commands=[
@@ -123,5 +125,7 @@ def build_core_skill(commands: CoreCommands, zones: TimeZoneCommands) -> Skill:
             ANSWER_ACTION: zones.answer,
             APPROVE_ACTION: commands.approve,
             BLOCK_ACTION: commands.block,
+            LIST_ACTION: approvals.list_waiting,
         },
+        job_kinds=[approvals.job_kind()],
     )

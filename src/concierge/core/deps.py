@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from concierge.core.clock import Clock
     from concierge.core.i18n import Catalog
     from concierge.core.jobs import Jobs
+    from concierge.core.metrics import Metrics
     from concierge.core.notify import Notifier
     from concierge.core.scheduler import Scheduler
     from concierge.storage.credentials import CredentialStore
@@ -31,3 +32,4 @@ class CoreServices:
     jobs: Jobs
     scheduler: Scheduler  # static schedules come from Skill.schedules; this sets users' own
     default_language: str
+    metrics: Metrics | None = None  # the app's Prometheus registry, for skills' own metrics

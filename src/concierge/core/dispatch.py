@@ -11,18 +11,20 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 import structlog
 
 from concierge.core.access import Role
+from concierge.core.approvals import Approvals
 from concierge.core.buttons import ButtonStore
 from concierge.core.flows import FlowStore
 from concierge.core.i18n import Catalog, resolve_language
 from concierge.core.inbound import process_attachments
-from concierge.core.messages import Button, Inbound, Outbox, Text
+from concierge.core.messages import Inbound, Outbox, Text
 from concierge.core.metrics import Metrics
-from concierge.core.notify import DeliveryFailed, Notifier
+from concierge.core.notify import Notifier
 from concierge.core.registry import Registry
 from concierge.core.skill import Context
 from concierge.storage.repos import UpdateLog, UserRecord, UserRepo
@@ -30,10 +32,9 @@ from concierge.storage.repos import UpdateLog, UserRecord, UserRepo
 log = structlog.get_logger(__name__)
 
 MAX_TEXT_CHARS = 16_000  # past this a message is refused before any work (Telegram caps at 4096)
+REFUSAL_EVERY = timedelta(hours=1)  # a waiting stranger is told "please wait" this often
 MAX_QUEUED_PER_USER = 20  # a user's updates waiting or running; more are turned away
-APPROVE_ACTION = "access.approve"
 LOCATION_ACTION = "core.timezone.answer"  # a shared location sets the user's time zone
-BLOCK_ACTION = "access.block"
 
 
 class AgentRunner(Protocol):
@@ -93,6 +94,7 @@ class Dispatcher:
         policy: AccessPolicy,
         metrics: Metrics,
         agent: AgentRunner | None = None,
+        approvals: Approvals | None = None,
     ) -> None:
         self.registry = registry
         self.users = users
@@ -104,6 +106,13 @@ class Dispatcher:
         self.policy = policy
         self.metrics = metrics
         self.agent = agent
+        self.approvals = approvals or Approvals(
+            users=users,
+            notifier=notifier,
+            buttons=buttons,
+            catalog=catalog,
+            default_language=policy.default_language,
+        )
         self.lanes = Lanes()
         self._running: dict[str, asyncio.Task[None]] = {}
         self._cancelled_by_user: set[str] = set()
@@ -241,52 +250,11 @@ class Dispatcher:
             log.exception("error_reply_failed", user=ctx.user.key)
 
     async def _refuse_stranger(self, ctx: Context) -> None:
-        await ctx.reply(ctx.t("access.pending"))
+        """One polite refusal an hour at most; the owners are asked once."""
+        if await self.users.claim_refusal(ctx.user.id, REFUSAL_EVERY):
+            await ctx.reply(ctx.t("access.pending"))
         if await self.users.claim_approval_prompt(ctx.user.id):
-            await self._prompt_owners(ctx.user)
-
-    async def _prompt_owners(self, stranger: UserRecord) -> None:
-        owners = await self.users.list(Role.OWNER)
-        delivered = 0
-        for owner in owners:
-            if not self.notifier.can_reach(owner):
-                continue
-            lang = resolve_language(
-                owner.language, owner.platform_language, self.policy.default_language
-            )
-            approve = await self.buttons.create(
-                owner_user_id=owner.id, action=APPROVE_ACTION, payload={"user_id": stranger.id}
-            )
-            block = await self.buttons.create(
-                owner_user_id=owner.id, action=BLOCK_ACTION, payload={"user_id": stranger.id}
-            )
-            prompt = Text(
-                self.catalog.t(
-                    "access.approval_prompt",
-                    lang,
-                    name=stranger.display_name or "?",
-                    user=stranger.key,
-                ),
-                buttons=(
-                    (
-                        Button(self.catalog.t("access.approve", lang), id=approve),
-                        Button(self.catalog.t("access.block", lang), id=block),
-                    ),
-                ),
-            )
-            try:
-                await self.notifier.send(owner, prompt)
-                delivered += 1
-            except DeliveryFailed as exc:
-                log.warning("approval_prompt_failed", owner=owner.key, reason=str(exc))
-            except Exception:
-                log.exception("approval_prompt_failed", owner=owner.key)
-        if not delivered:
-            log.warning(
-                "approval_prompt_undelivered",
-                stranger=stranger.key,
-                hint="approve with `concierge users approve`",
-            )
+            await self.approvals.prompt_owners(ctx.user)
 
     async def _press(self, ctx: Context, button_id: str) -> None:
         stored = await self.buttons.get(button_id)

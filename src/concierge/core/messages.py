@@ -192,7 +192,27 @@ class File:
         return self.path.open("rb")
 
 
-Reply = Text | Card | File
+MAX_ALBUM = 10  # items one album message may hold (Telegram's media group limit)
+
+
+@dataclass(frozen=True, slots=True)
+class Album:
+    """Photos and videos shown together (a gallery); 2 to ``MAX_ALBUM`` files by path.
+
+    Front-ends without albums show the files one after another.
+    """
+
+    files: tuple[File, ...]
+    caption: str = ""
+
+    def __post_init__(self) -> None:
+        if not 2 <= len(self.files) <= MAX_ALBUM:
+            raise ValueError(f"an album holds 2 to {MAX_ALBUM} files, not {len(self.files)}")
+        if any(f.kind not in ("photo", "video") for f in self.files):
+            raise ValueError("an album holds only photos and videos")
+
+
+Reply = Text | Card | File | Album
 HandleKind = Literal["text", "media"]
 
 

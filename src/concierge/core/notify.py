@@ -66,17 +66,26 @@ class Notifier:
     def __init__(self, users: UserRepo) -> None:
         self._users = users
         self._senders: dict[str, PlatformSender] = {}
+        self._served: set[str] = set()  # platforms this process has had a front-end for
         self._jobs: Jobs | None = None
         self._notices: SentNotices | None = None
 
     def register(self, platform: str, sender: PlatformSender) -> None:
         self._senders[platform] = sender
+        self._served.add(platform)
 
     def unregister(self, platform: str) -> None:
         self._senders.pop(platform, None)
 
     def can_reach(self, user: UserRecord) -> bool:
         return user.platform in self._senders and not user.unreachable
+
+    def can_queue_for(self, user: UserRecord) -> bool:
+        """A queued notice will reach ``user``: its front-end runs, or ran and is only
+        stopping (the job waits in the queue and goes out after the restart)."""
+        if self._jobs is None:
+            return self.can_reach(user)
+        return user.platform in self._served and not user.unreachable
 
     def _sender(self, platform: str) -> PlatformSender:
         sender = self._senders.get(platform)
@@ -122,6 +131,16 @@ class Notifier:
             self.run_notice,
             retry=Retry(max_attempts=8),
         )
+
+    @property
+    def has_jobs(self) -> bool:
+        return self._jobs is not None
+
+    @property
+    def jobs(self) -> Jobs:
+        if self._jobs is None:
+            raise RuntimeError("Notifier.use_jobs was not called")
+        return self._jobs
 
     async def enqueue(self, user: UserRecord, reply: Reply, *, key: str) -> int:
         """Queue ``reply`` for ``user`` once per ``key`` (e.g. "grab:42:progress"); the job id."""

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
 
-from concierge.core.messages import Button, ButtonRows, Card, File, FileKind, Reply, Text
+from concierge.core.messages import Album, Button, ButtonRows, Card, File, FileKind, Reply, Text
 
 MAX_STORED_INLINE = 256 * 1024  # in-memory file bytes a payload may carry
 _FILE_KINDS = ("document", "photo", "video", "audio", "voice")
@@ -54,6 +54,9 @@ def reply_to_dict(reply: Reply) -> dict[str, Any]:
             "link": reply.link,
             "buttons": _buttons_to_list(reply.buttons),
         }
+    if isinstance(reply, Album):
+        files = [reply_to_dict(f) for f in reply.files]
+        return {"type": "album", "files": files, "caption": reply.caption}
     out: dict[str, Any] = {
         "type": "file",
         "filename": reply.filename,
@@ -83,6 +86,11 @@ def reply_from_dict(raw: Mapping[str, Any]) -> Reply:
             buttons=_buttons_from_list(raw.get("buttons")),
             link=raw.get("link"),
         )
+    if kind == "album":
+        files = tuple(reply_from_dict(f) for f in raw["files"])
+        if not all(isinstance(f, File) for f in files):
+            raise ValueError("an album holds only files")
+        return Album(cast(tuple[File, ...], files), caption=str(raw.get("caption") or ""))
     if kind == "file":
         file_kind = raw.get("kind", "document")
         if file_kind not in _FILE_KINDS:

@@ -45,6 +45,7 @@ class UserRow(Base):
     thinking: Mapped[str] = mapped_column(String(8), default="off")
     timezone: Mapped[str | None] = mapped_column(String(64), default=None)  # IANA, by /timezone
     approval_requested: Mapped[bool] = mapped_column(default=False)
+    refused_at: Mapped[datetime | None] = mapped_column(default=None)  # last "please wait"
     unreachable: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -144,6 +144,20 @@ class UserRepo:
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def claim_refusal(self, user_id: int, every: timedelta) -> bool:
+        """True at most once per ``every`` per user, across processes (a guarded update)."""
+        now = utcnow()
+        async with self._db.session() as s:
+            result = await s.execute(
+                update(UserRow)
+                .where(
+                    UserRow.id == user_id,
+                    (UserRow.refused_at.is_(None)) | (UserRow.refused_at < now - every),
+                )
+                .values(refused_at=now)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
 
 class UpdateLog:
     """Remembers delivered platform updates so each is processed once."""

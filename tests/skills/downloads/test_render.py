@@ -78,7 +78,7 @@ async def shown_line(d: Downloads, lang: str, **figures: object) -> str:
     client = ReportingClient()
     config = ClientConfig("transmission", "http://127.0.0.1:9091/transmission/rpc")
 
-    def factory(_config: ClientConfig) -> TorrentClient:
+    def factory(_config: ClientConfig, _transport: object = None) -> TorrentClient:
         return client
 
     service = DownloadService(

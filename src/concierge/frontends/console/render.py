@@ -5,7 +5,16 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from concierge.core.messages import Button, ButtonRows, Card, File, Reply, Text, unescape_literal
+from concierge.core.messages import (
+    Album,
+    Button,
+    ButtonRows,
+    Card,
+    File,
+    Reply,
+    Text,
+    unescape_literal,
+)
 
 
 class ButtonBoard:
@@ -49,6 +58,9 @@ def render_reply(reply: Reply, board: ButtonBoard, files_dir: Path) -> str:
             lines.append(f"🔗 {reply.link}")
         lines.extend(board.number(reply.buttons))
         return "\n".join(lines)
+    if isinstance(reply, Album):
+        shown = [_save_file(f, files_dir) for f in reply.files]
+        return "\n".join([unescape_literal(reply.caption), *shown] if reply.caption else shown)
     return _save_file(reply, files_dir)
 
 

@@ -4,18 +4,50 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import resource
 import socket
 from collections.abc import Iterator
 
 import structlog
 import uvicorn
 from starlette.types import ASGIApp
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 log = structlog.get_logger(__name__)
 
 
 class HttpServerError(RuntimeError):
     """The server could not bind its address or its app failed to start."""
+
+
+MAX_CONNECTIONS = 4096  # past this (or the open-files limit) uvicorn answers 503
+IDLE_SECONDS = 10.0  # a connection that sends no request within this is closed
+KEEP_ALIVE_SECONDS = 5
+
+
+class _IdleClosingProtocol(H11Protocol):
+    """uvicorn times out idle keep-alive connections only after a first response; this
+    also closes a fresh connection that never sends a request, so idle sockets cannot
+    pile up until the process runs out of file descriptors."""
+
+    idle_seconds = IDLE_SECONDS
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.timeout_keep_alive_task = self.loop.call_later(
+            self.idle_seconds, self.timeout_keep_alive_handler
+        )
+
+
+def raise_file_limit() -> int:
+    """Lift the soft open-files limit to the hard one (many chats, many sockets)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            return target
+    return soft
 
 
 class _Server(uvicorn.Server):
@@ -50,8 +82,19 @@ def _bind(host: str, port: int) -> socket.socket:
 class HttpServer:
     """``await start()`` returns once listening; ``await stop()`` drains in-flight requests."""
 
-    def __init__(self, app: ASGIApp, host: str, port: int, *, graceful_timeout: int = 30) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        host: str,
+        port: int,
+        *,
+        graceful_timeout: int = 30,
+        max_connections: int = MAX_CONNECTIONS,
+        idle_seconds: float = IDLE_SECONDS,
+    ) -> None:
         self._app = app
+        self._max_connections = max_connections
+        self._idle_seconds = idle_seconds
         self._host = host
         self._port = port
         self._graceful_timeout = graceful_timeout
@@ -70,6 +113,13 @@ class HttpServer:
             lifespan="on",
             timeout_graceful_shutdown=self._graceful_timeout,
             server_header=False,
+            http=type("IdleClosing", (_IdleClosingProtocol,), {"idle_seconds": self._idle_seconds}),
+            limit_concurrency=min(
+                self._max_connections,
+                max(64, resource.getrlimit(resource.RLIMIT_NOFILE)[0] - 128),  # keep fds spare
+            ),
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            h11_max_incomplete_event_size=16 * 1024,  # request line + headers
         )
         server = _Server(config)
         self._server = server

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import structlog
-from telegram import Bot, InputFile, Message, ReplyParameters
+from telegram import (
+    Bot,
+    InputFile,
+    InputMediaPhoto,
+    InputMediaVideo,
+    Message,
+    ReplyParameters,
+)
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
@@ -26,6 +33,7 @@ from concierge.core.notify import RecipientUnreachable
 from concierge.frontends.telegram.convert import PLATFORM
 from concierge.frontends.telegram.edits import edit_reply
 from concierge.frontends.telegram.render import (
+    AlbumOut,
     FileOut,
     FileTooLarge,
     Outgoing,
@@ -263,7 +271,30 @@ class TelegramOutbox:
                 log.warning("telegram_photo_url_refused", chat=self.chat_id, error=exc.message)
                 return [await self.post(text) for text in out.fallback]
             return [photo]
+        if isinstance(out, AlbumOut):
+            return await self._post_album(out, reply)
         return [await self._post_file(out, reply)]
+
+    async def _post_album(self, out: AlbumOut, reply: ReplyParameters | None) -> list[Message]:
+        """One media group, each file streamed from its open reader."""
+        bot = self.delivery.bot
+        with contextlib.ExitStack() as readers:
+            media: list[InputMediaPhoto | InputMediaVideo] = []
+            for n, file in enumerate(out.files):
+                upload = InputFile(
+                    readers.enter_context(file.open()), file.filename,
+                    attach=True, read_file_handle=False,
+                )  # fmt: skip
+                caption = out.caption or None if n == 0 else None
+                entities = list(out.entities) or None if n == 0 else None
+                kind = InputMediaPhoto if file.kind == "photo" else InputMediaVideo
+                media.append(kind(upload, caption=caption, caption_entities=entities))
+            sent = await self.call(
+                lambda chat: bot.send_media_group(
+                    chat, media, message_thread_id=self._thread_id, reply_parameters=reply
+                )
+            )
+        return list(sent)
 
     async def _post_file(self, out: FileOut, reply: ReplyParameters | None) -> Message:
         """Upload from an open reader: the HTTP client streams it (and rewinds on a retry)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import structlog
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity
 
-from concierge.core.messages import ButtonRows, Card, File, FileKind, Reply, Text
+from concierge.core.messages import Album, ButtonRows, Card, File, FileKind, Reply, Text
 from concierge.frontends.telegram.markdown import (
     MAX_CAPTION,
     Rendered,
@@ -69,7 +69,16 @@ class FileOut:
     entities: tuple[MessageEntity, ...] = ()
 
 
-Outgoing = TextOut | PhotoOut | FileOut
+@dataclass(frozen=True, slots=True)
+class AlbumOut:
+    """A media group: photos and videos uploaded together, the caption on the first."""
+
+    files: tuple[File, ...]
+    caption: str = ""
+    entities: tuple[MessageEntity, ...] = ()
+
+
+Outgoing = TextOut | PhotoOut | FileOut | AlbumOut
 
 
 def keyboard(buttons: ButtonRows) -> InlineKeyboardMarkup | None:
@@ -138,8 +147,24 @@ def render_file(file: File, upload_limit: int) -> list[Outgoing]:
     return out
 
 
+def render_album(album: Album, upload_limit: int) -> list[Outgoing]:
+    for file in album.files:
+        if file.size > upload_limit:
+            raise FileTooLarge(file.filename, file.size, upload_limit)
+    if any(f.kind == "photo" and f.size > MAX_PHOTO_BYTES for f in album.files):
+        return [out for f in album.files for out in render_file(f, upload_limit)]  # as files
+    caption = render_markdown(album.caption) if album.caption.strip() else Rendered("")
+    head, rest = head_and_rest(caption, MAX_CAPTION)
+    out: list[Outgoing] = [AlbumOut(album.files, head.text, head.entities)]
+    if rest is not None:
+        out.extend(text_messages(rest, None))
+    return out
+
+
 def render_reply(reply: Reply, upload_limit: int) -> list[Outgoing]:
     """The messages that show ``reply``; raises ``FileTooLarge`` for oversized files."""
+    if isinstance(reply, Album):
+        return render_album(reply, upload_limit)
     if isinstance(reply, Text):
         return list(text_messages(render_markdown(reply.text), keyboard(reply.buttons)))
     if isinstance(reply, Card):

@@ -20,6 +20,8 @@ from starlette.responses import Response
 from telegram import Update
 from telegram.ext import Application
 
+from concierge.frontends.http.bodies import BodyError, read_json
+
 log = structlog.get_logger(__name__)
 
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
@@ -57,22 +59,25 @@ class WebhookEndpoint:
             return Response(status_code=401)
         if not self.accepting:
             return Response(status_code=503)
-        if int(request.headers.get("content-length") or 0) > MAX_WEBHOOK_BODY:
-            return Response(status_code=413)
         try:
-            data = await request.json()
-        except ValueError:
-            return Response(status_code=400)
+            data = await read_json(request, MAX_WEBHOOK_BODY)
+        except BodyError as exc:
+            return Response(exc.reason, status_code=exc.status)
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-            return Response(status_code=400)
+            return Response("not a Telegram update", status_code=400)
         if self._seen(data["update_id"]):
             log.info("telegram_webhook_duplicate", update_id=data["update_id"])
             return Response(status_code=200)
         try:
             update = Update.de_json(data, self.application.bot)
-        except (KeyError, TypeError, ValueError) as exc:
-            log.warning("telegram_webhook_unreadable", update_id=data["update_id"], error=str(exc))
-            return Response(status_code=400)
+        except Exception as exc:
+            # 200, or Telegram would redeliver it forever; it is dropped here, once
+            log.warning(
+                "telegram_webhook_unreadable",
+                update_id=data["update_id"],
+                error=type(exc).__name__,
+            )
+            return Response(status_code=200)
         await self.application.update_queue.put(update)
         return Response(status_code=200)
 

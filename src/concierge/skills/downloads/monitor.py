@@ -82,7 +82,7 @@ class CompletionMonitor:
         if choice is None:
             log.warning("download_client_gone", client=key)
             return 0
-        client = self._service.open(choice.config)
+        client = self._service.open(choice)
         try:
             statuses = {status.info_hash: status for status in await client.list()}
         except TorrentClientError as exc:

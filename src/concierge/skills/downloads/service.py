@@ -14,6 +14,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from concierge.adapters.pinned import pinned_transport
 from concierge.core.access import Role
 from concierge.core.torrents import (
     MAX_TORRENT_BYTES,
@@ -39,7 +40,8 @@ log = structlog.get_logger(__name__)
 CREDENTIAL_NAME = "downloads.client"
 TORRENT_FETCH_SECONDS = 30.0  # the whole .torrent download, however slowly it trickles in
 GLOBAL = "global"
-ClientFactory = Callable[[ClientConfig], TorrentClient]
+# (config, transport): the transport is the pinned one for a client a user configured
+ClientFactory = Callable[[ClientConfig, httpx.AsyncBaseTransport | None], TorrentClient]
 
 
 class NoClientConfigured(LookupError):
@@ -61,6 +63,9 @@ class ClientChoice:
     key: str  # "global" | "user:<id>"
     config: ClientConfig
     seedbox: bool  # completed downloads wait for the NAS companion to copy them
+    # a user's own client: every connection re-checks its address (private ones only if
+    # the user was allowed them when saving); None: the operator's, trusted as configured
+    private_ok: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +119,8 @@ class DownloadService:
         raw = await self._credentials.get(user_id, CREDENTIAL_NAME)
         if raw is None:
             return None
-        config, seedbox = _decode(raw)
-        return ClientChoice(f"user:{user_id}", config, seedbox)
+        config, seedbox, private_ok = _decode(raw)
+        return ClientChoice(f"user:{user_id}", config, seedbox, private_ok)
 
     async def client_for(self, user: UserRecord) -> ClientChoice | None:
         own = await self.own_client(user.id)
@@ -132,18 +137,25 @@ class DownloadService:
             return ClientChoice(GLOBAL, self.policy.global_client, self.policy.global_is_seedbox)
         return await self.own_client(int(key.split(":", 1)[1]))
 
-    def open(self, config: ClientConfig) -> TorrentClient:
-        return self._factory(config)
+    def open(self, choice: ClientChoice) -> TorrentClient:
+        """The adapter for ``choice``; a user's own client connects only to checked addresses."""
+        if choice.private_ok is None:
+            return self._factory(choice.config, None)
+        allow = choice.private_ok or self.policy.allow_private_urls
+        return self._factory(
+            choice.config, pinned_transport(allow_private=allow, resolver=self._resolver)
+        )
 
     async def check_and_test(self, user: UserRecord, config: ClientConfig) -> str:
         """URL guard for this user's role, then a real login; returns the client's version.
 
         Raises ``UnsafeURL`` or a ``TorrentClientError``; nothing is stored.
         """
-        await check_url(
-            config.url, allow_private=self.may_use_private_urls(user), resolver=self._resolver
+        allow = self.may_use_private_urls(user)
+        await check_url(config.url, allow_private=allow, resolver=self._resolver)
+        client = self._factory(
+            config, pinned_transport(allow_private=allow, resolver=self._resolver)
         )
-        client = self._factory(config)
         try:
             return await client.test_connection()
         finally:
@@ -151,7 +163,8 @@ class DownloadService:
 
     async def save_client(self, user: UserRecord, config: ClientConfig, *, seedbox: bool) -> str:
         version = await self.check_and_test(user, config)
-        await self._credentials.put(user.id, CREDENTIAL_NAME, _encode(config, seedbox))
+        private_ok = self.may_use_private_urls(user)
+        await self._credentials.put(user.id, CREDENTIAL_NAME, _encode(config, seedbox, private_ok))
         log.info("client_saved", user=user.key, kind=config.kind, seedbox=seedbox)
         return version
 
@@ -177,7 +190,7 @@ class DownloadService:
         choice = await self.client_for(user)
         if choice is None:
             raise NoClientConfigured
-        client = self._factory(choice.config)
+        client = self.open(choice)
         try:
             if torrent is not None:
                 added = await client.add_torrent_file(torrent)
@@ -234,7 +247,13 @@ class DownloadService:
         try:
             async with (
                 asyncio.timeout(self._fetch_seconds),
-                httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http,
+                httpx.AsyncClient(
+                    timeout=timeout,
+                    follow_redirects=False,
+                    transport=pinned_transport(
+                        allow_private=self.may_use_private_urls(user), resolver=self._resolver
+                    ),
+                ) as http,
                 http.stream("GET", url) as response,
             ):
                 if response.status_code != 200:
@@ -277,7 +296,7 @@ class DownloadService:
             choice = await self.choice_by_key(key)
             if choice is None:
                 continue
-            client = self._factory(choice.config)
+            client = self.open(choice)
             try:
                 for status in await client.list():
                     live[(key, status.info_hash)] = status
@@ -302,7 +321,7 @@ class DownloadService:
         choice = await self.choice_by_key(row.client_key)
         if choice is None:
             raise NoClientConfigured
-        client = self._factory(choice.config)
+        client = self.open(choice)
         try:
             if action == "pause":
                 await client.pause(row.info_hash)
@@ -327,10 +346,13 @@ class DownloadService:
                 row.status = status
 
 
-def _encode(config: ClientConfig, seedbox: bool) -> str:
-    return json.dumps({"config": config.to_json(), "seedbox": seedbox})
+def _encode(config: ClientConfig, seedbox: bool, private_ok: bool) -> str:
+    return json.dumps({"config": config.to_json(), "seedbox": seedbox, "private_ok": private_ok})
 
 
-def _decode(raw: str) -> tuple[ClientConfig, bool]:
+def _decode(raw: str) -> tuple[ClientConfig, bool, bool]:
+    """Records saved before ``private_ok`` existed get public addresses only (re-save
+    with /client as an admin to point at a LAN address again)."""
     data = json.loads(raw)
-    return ClientConfig.from_json(str(data["config"])), bool(data.get("seedbox", False))
+    config = ClientConfig.from_json(str(data["config"]))
+    return config, bool(data.get("seedbox", False)), bool(data.get("private_ok", False))

@@ -9,8 +9,7 @@ The same routes answer without the ``/api`` prefix. Bad input gets a 4xx with a 
 from __future__ import annotations
 
 import hmac
-import json
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 import structlog
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -19,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from concierge.frontends.http.bodies import BodyError, DbInt, NoNul, read_json
 from concierge.skills.downloads.library import LibraryIndex, LibraryItem
 from concierge.skills.downloads.models import DownloadRow
 from concierge.skills.downloads.monitor import CompletionMonitor
@@ -30,15 +30,17 @@ log = structlog.get_logger(__name__)
 
 MAX_BODY = 8 * 1024 * 1024
 MAX_ITEMS = 50_000
-Text300 = Annotated[str, Field(min_length=1, max_length=300)]
+Text300 = Annotated[str, Field(min_length=1, max_length=300), NoNul]
+Text500 = Annotated[str, Field(min_length=1, max_length=500), NoNul]
+Path1000 = Annotated[str, Field(max_length=1000), NoNul]
 
 
 class CompleteBody(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     info_hash: Annotated[str, Field(pattern=r"^[0-9a-fA-F]{40}$")] | None = None
-    name: Annotated[str, Field(min_length=1, max_length=500)] | None = None
-    path: Annotated[str, Field(max_length=1000)] | None = None
+    name: Text500 | None = None
+    path: Path1000 | None = None
 
 
 class IndexItem(BaseModel):
@@ -47,8 +49,8 @@ class IndexItem(BaseModel):
     kind: Literal["movie", "series"]
     title: Text300
     year: Annotated[int, Field(ge=1870, le=2200)] | None = None
-    path: Annotated[str, Field(max_length=1000)] = ""
-    size_bytes: Annotated[int, Field(ge=0)] = 0
+    path: Path1000 = ""
+    size_bytes: DbInt = 0
     episodes: Annotated[int, Field(ge=0, le=100_000)] = 0
 
 
@@ -102,20 +104,6 @@ class SyncAPI:
             return _problem(401, "missing or wrong API key")
         return None
 
-    async def _json(self, request: Request) -> Any:
-        declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
-            raise _BadRequest(413, "body too large")
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY:
-                raise _BadRequest(413, "body too large")
-        try:
-            return json.loads(body)
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            raise _BadRequest(400, "body is not JSON") from exc
-
     async def pending(self, request: Request) -> Response:
         if (refused := self._authorized(request)) is not None:
             return refused
@@ -144,8 +132,8 @@ class SyncAPI:
         if (refused := self._authorized(request)) is not None:
             return refused
         try:
-            return model.model_validate(await self._json(request))
-        except _BadRequest as exc:
+            return model.model_validate(await read_json(request, MAX_BODY))
+        except BodyError as exc:
             return _problem(exc.status, exc.reason)
         except ValidationError as exc:
             return _problem(422, _reason(exc))
@@ -207,12 +195,6 @@ class SyncAPI:
         )
         log.info("library_index_stored", items=stored)
         return JSONResponse({"stored": stored})
-
-
-class _BadRequest(Exception):
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status, self.reason = status, reason
 
 
 def _reason(exc: ValidationError) -> str:

@@ -1,0 +1,106 @@
+"""SIGTERM while 100 strangers' prompts are queued: the bot exits promptly, loses none.
+
+The real bot (`concierge serve`, a subprocess) takes a burst of 100 strangers through
+the fake Bot API. Approval prompts are jobs, so nothing waits on Telegram's pacing at
+shutdown; after a restart the owner gets the prompts of the hour (ten) and the summary
+for the rest is queued for the hour's end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from concierge.serve import DRAIN_SECONDS
+from concierge.storage.db import Database
+from concierge.storage.models import JobRow
+from tests.daemons import free_port
+from tests.support.fake_telegram import TOKEN, FakeTelegram
+
+ROOT = Path(__file__).resolve().parents[1]
+OWNER = 1
+STRANGERS = 100
+
+
+def _bot(tmp_path: Path, fake: FakeTelegram, run: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        "CONCIERGE_DATA_DIR": str(tmp_path / "data"),
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+        "OWNER_IDS": f"telegram:{OWNER}",
+        "HTTP_PORT": str(free_port()),
+        "TORRENT_SOURCES": "",
+        "LOG_FORMAT": "json",
+    }
+    log = (tmp_path / f"bot-{run}.log").open("wb")
+    return subprocess.Popen(
+        [sys.executable, "-m", "concierge.cli", "serve"],
+        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+async def _until(what: str, seconds: float, check: object) -> None:
+    start = time.monotonic()
+    while not check():  # type: ignore[operator]
+        if time.monotonic() - start > seconds:
+            raise AssertionError(f"gave up waiting for {what} after {seconds:g} s")
+        await asyncio.sleep(0.05)
+
+
+async def test_sigterm_with_a_hundred_queued_prompts_exits_in_time_and_loses_none(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "data").mkdir()
+    fake = FakeTelegram().start()
+    try:
+
+        def prompts() -> list[str]:
+            return [t for t in fake.sent_texts(OWNER) if "wants to use the bot" in t]
+
+        first = _bot(tmp_path, fake, "1")
+        try:
+            fake.push(fake.text_update(OWNER, "/start"))
+            await _until("the bot to answer its owner", 60, lambda: fake.sent_texts(OWNER))
+            fake.push_many(
+                [fake.text_update(1000 + n, "hello", name=f"G{n}") for n in range(STRANGERS)]
+            )
+            await _until("the burst to be under way", 30, lambda: len(fake.sent_texts()) >= 20)
+        finally:
+            first.send_signal(signal.SIGTERM)
+            stopping = time.monotonic()
+            first.wait(DRAIN_SECONDS + 30)
+            took = time.monotonic() - stopping
+        sent_before = len(prompts())
+        second = _bot(tmp_path, fake, "2")
+        try:
+            await _until("the hour's ten prompts", 60, lambda: len(prompts()) >= 10)
+            await asyncio.sleep(1)  # anything beyond ten would come now
+        finally:
+            second.send_signal(signal.SIGTERM)
+            second.wait(DRAIN_SECONDS + 30)
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'concierge.db'}")
+        try:
+            async with db.session() as s:
+                summaries = list(
+                    await s.scalars(select(JobRow.state).where(JobRow.kind == "access.summary"))
+                )
+        finally:
+            await db.close()
+        print(
+            f"\nexit after SIGTERM {took:.1f} s (limit {DRAIN_SECONDS + 2:g}); prompts before "
+            f"stop {sent_before}, after restart {len(prompts())}; summary jobs {summaries}"
+        )
+        assert first.returncode == 0 and took < DRAIN_SECONDS + 2
+        assert len(prompts()) == 10
+        assert summaries == ["queued"]
+    finally:
+        fake.stop()
