@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from concierge.bootstrap import App, build_app
 from concierge.core.deps import CoreServices
 from concierge.core.messages import (
@@ -27,6 +29,8 @@ from concierge.core.messages import (
 )
 from concierge.core.notify import RecipientUnreachable
 from concierge.core.skill import Context, Skill
+from concierge.storage.db import Database
+from tests.conftest import _truncate
 from tests.fakes.clock import FakeClock
 from tests.support.app import Person, test_settings
 from tests.support.outbox import RecordingOutbox
@@ -48,6 +52,21 @@ class SpokenWords:
 
 def listening(_core: CoreServices) -> Skill:
     return Skill(name="test.listening", processors=[SpokenWords()])
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Settings for the app's database: a file in the test's folder, or the session's
+    Postgres database emptied first (jobs on the embedded engine, as on SQLite)."""
+    if request.param == "sqlite":
+        return {}
+    url: str = request.getfixturevalue("postgres_url")
+    db = Database(url)
+    try:
+        await _truncate(db)
+    finally:
+        await db.close()
+    return {"database_url": url, "jobs_backend": "embedded"}
 
 
 @asynccontextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -22,10 +23,10 @@ async def answers(app_db: object, user_id: int | None = None) -> dict[str, tuple
 
 
 async def test_a_retro_by_voice_and_text_survives_a_restart_and_a_wizard_in_between(
-    tmp_path: Path,
+    tmp_path: Path, database: dict[str, Any]
 ) -> None:
     clock = FakeClock(START)
-    async with retro_app(tmp_path, clock) as app:
+    async with retro_app(tmp_path, clock, **database) as app:
         me = Person(app, OWNER)
         await me.say("/retro")
         assert me.outbox.texts()[-2].startswith("Daily retro for 2026-03-05: 6 questions")
@@ -39,7 +40,7 @@ async def test_a_retro_by_voice_and_text_survives_a_restart_and_a_wizard_in_betw
         await me.say("/client")  # another wizard opens in between
         await me.press(me.outbox.button("Transmission").id)
         assert me.outbox.texts()[-1].startswith("Send the address of its web interface")
-    async with retro_app(tmp_path, clock) as app:  # the bot restarts
+    async with retro_app(tmp_path, clock, **database) as app:  # the bot restarts
         me = Person(app, OWNER)
         await me.say("http://127.0.0.1:9091")  # the wizard is the most recent: it answers
         assert me.outbox.texts()[-1].startswith("Username?")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from concierge.core.messages import File
 from concierge.skills.retro.cleanup import RuleCleaner
@@ -55,10 +56,11 @@ async def keep_four_retros(me: Person, clock: FakeClock) -> None:
 
 
 async def test_export_holds_every_retro_in_range_and_json_keeps_raw_and_cleaned(
-    tmp_path: Path,
+    tmp_path: Path, database: dict[str, Any]
 ) -> None:
     clock = FakeClock(START)
-    async with retro_app(tmp_path, clock, retro_steps=["mood", "went_well"]) as app:
+    steps = ["mood", "went_well"]
+    async with retro_app(tmp_path, clock, retro_steps=steps, **database) as app:
         me = Person(app, 1)
         await keep_four_retros(me, clock)
         await me.say("/retro_export 2026-03-03 2026-03-04")
