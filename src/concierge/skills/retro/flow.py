@@ -7,6 +7,7 @@ from typing import Any
 from concierge.core.jobs import Jobs
 from concierge.core.messages import Button, Text, literal, rows
 from concierge.core.skill import Context
+from concierge.skills.retro.models import OPEN
 from concierge.skills.retro.render import retro_text
 from concierge.skills.retro.service import NotAMood, RetroService, StaleMove, Start
 from concierge.skills.retro.steps import MOOD
@@ -121,7 +122,7 @@ class RetroFlow:
 
     async def _stale(self, ctx: Context, retro_id: int) -> None:
         retro = await self._service.store.get(retro_id)
-        if retro is None or retro.status != "open":
+        if retro is None or retro.status != OPEN:
             await ctx.reply(ctx.t("retro.closed"))
             return
         await ctx.reply(ctx.t("retro.stale"))

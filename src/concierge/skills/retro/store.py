@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from concierge.skills.retro.models import (
     DONE,
@@ -65,13 +66,11 @@ class RetroStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def _load(self, s: object, row: RetroRow | None) -> Retro | None:
+    async def _load(self, s: AsyncSession, row: RetroRow | None) -> Retro | None:
         if row is None:
             return None
         answers = (
-            await s.scalars(  # type: ignore[attr-defined]
-                select(RetroAnswerRow).where(RetroAnswerRow.retro_id == row.id)
-            )
+            await s.scalars(select(RetroAnswerRow).where(RetroAnswerRow.retro_id == row.id))
         ).all()
         return Retro(
             row.id,
@@ -215,7 +214,7 @@ class RetroStore:
                     await s.scalars(
                         select(RetroWordRow.answer_id).where(
                             RetroWordRow.user_id == user_id,
-                            or_(RetroWordRow.word.like(like_pattern(prefix), escape="\\")),
+                            RetroWordRow.word.like(like_pattern(prefix), escape="\\"),
                         )
                     )
                 )
