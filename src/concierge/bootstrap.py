@@ -12,6 +12,7 @@ from pydantic import BaseModel, SecretStr
 from concierge.adapters import assembly
 from concierge.adapters.http import HttpFactory
 from concierge.adapters.letterboxd import LetterboxdFeed
+from concierge.adapters.retro_assembly import admin_deps, retro_deps
 from concierge.config import Settings
 from concierge.core.access import Role, parse_owner_ids
 from concierge.core.agent import build_agent_runner
@@ -33,7 +34,7 @@ from concierge.core.scheduler import Scheduler
 from concierge.core.schedules import Every, Schedule
 from concierge.core.skill import Skill
 from concierge.core.time_commands import TimeZoneCommands
-from concierge.skills import downloads, grab, memory, movies, voice
+from concierge.skills import admin, downloads, grab, memory, movies, retro, voice
 from concierge.skills.downloads.factory import default_factory
 from concierge.skills.downloads.library import LibraryIndex
 from concierge.skills.downloads.render import send_button
@@ -229,6 +230,8 @@ def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> l
     rutracker = assembly.rutracker_source(settings, http, core.credentials)
     catalog = assembly.metadata_catalog(settings, http)
     return [
+        retro.build(retro_deps(settings, core)),
+        admin.build(admin_deps(settings, core)),
         downloads.build(
             downloads.DownloadsDeps(
                 core=core,
@@ -305,9 +308,14 @@ def _secret(value: SecretStr | None) -> str | None:
 
 
 async def build_app(
-    settings: Settings, *, migrate: bool = True, extra_skills: Sequence[SkillBuilder] = ()
+    settings: Settings,
+    *,
+    migrate: bool = True,
+    extra_skills: Sequence[SkillBuilder] = (),
+    clock: Clock = SYSTEM_CLOCK,
 ) -> App:
-    """The whole application; ``extra_skills`` adds skills living outside the package."""
+    """The whole application; ``extra_skills`` adds skills living outside the package;
+    ``clock`` drives jobs, schedules and skills (tests pass a fake one)."""
     owners = frozenset(parse_owner_ids(settings.owner_ids))
     db = build_database(settings)
     box = build_secret_box(settings)
@@ -315,10 +323,10 @@ async def build_app(
     users = UserRepo(db)
     notifier = Notifier(users)
     credentials = CredentialStore(db, box)
-    jobs = build_jobs(settings, db)
+    jobs = build_jobs(settings, db, clock)
     notifier.use_jobs(jobs, SentNotices(db))  # bot-initiated messages are retried and paced
     llm = LLMSettings.from_settings(settings)
-    scheduler = build_scheduler(db, jobs, users, settings.default_timezone)
+    scheduler = build_scheduler(db, jobs, users, settings.default_timezone, clock)
     metrics = Metrics()
     core = CoreServices(
         db=db,
@@ -326,7 +334,7 @@ async def build_app(
         notifier=notifier,
         catalog=catalog,
         credentials=credentials,
-        clock=SYSTEM_CLOCK,
+        clock=clock,
         jobs=jobs,
         scheduler=scheduler,
         default_language=settings.default_language,

@@ -85,6 +85,15 @@ class Settings(BaseSettings):
     _split_discord = field_validator("discord_guild_ids", "discord_link_channels", mode="before")(
         _split_csv
     )
+    # --- retro ---
+    retro_steps: CsvList = Field(
+        default_factory=lambda: ["mood", "went_well", "went_wrong", "learned", "grateful", "focus"]
+    )
+    retro_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    retro_cleanup: Literal["auto", "llm", "rules"] = "auto"  # auto: the LLM when one is set
+    retro_llm_price_input: float = Field(default=0.0, ge=0)  # USD per million tokens
+    retro_llm_price_output: float = Field(default=0.0, ge=0)
+    admin_api_key: SecretStr | None = None  # GET /admin/stats, POST /admin/broadcast
 
     # --- movies: metadata ---
     tmdb_api_key: SecretStr | None = None
@@ -168,6 +177,8 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    _split_retro = field_validator("retro_steps", mode="before")(_split_csv)
 
     @field_validator("default_timezone")
     @classmethod

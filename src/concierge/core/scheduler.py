@@ -91,6 +91,10 @@ class Scheduler:
     async def remove_for_user(self, user_id: int, name: str) -> bool:
         return await self._user_schedules.remove(user_id, name)
 
+    async def for_user(self, user_id: int) -> list[UserSchedule]:
+        """The user's own schedules (e.g. to show when their reminder is)."""
+        return await self._user_schedules.for_user(user_id)
+
     async def retime_user(self, user_id: int) -> None:
         """The user's zone changed: their schedules' next ticks follow it."""
         for schedule in await self._user_schedules.for_user(user_id):

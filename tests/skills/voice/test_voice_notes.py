@@ -79,7 +79,9 @@ async def test_a_russian_note_is_heard_in_russian_and_a_spoken_command_runs(
         )
         await fake.wait_for(lambda: len(agent.seen) == 1, what="the agent", seconds=120)
     heard = agent.seen[0][1].lower()
-    assert "сегодня был хороший день" in heard
+    # Whisper base on synthetic Russian hears "был" or "будет" from run to run: the words
+    # that carry the meaning must be there, in Cyrillic
+    assert all(word in heard for word in ("сегодня", "хороший", "день", "книг"))
     shown = [c.params["text"] for c in fake.calls_to("sendMessage", "editMessageText")]
     assert shown[:2] == ["🎙 Скачиваю запись…", "🎙 Конвертирую запись…"]
 
