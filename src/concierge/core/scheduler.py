@@ -63,6 +63,7 @@ class Scheduler:
         self._schedules: dict[str, Schedule] = {}
         self._seen: dict[str, datetime] = {}  # last tick this process looked at, per schedule
         self._task: asyncio.Task[None] | None = None
+        self._recovered_at: datetime | None = None
 
     def add(self, schedules: Iterable[Schedule]) -> None:
         for schedule in schedules:
@@ -111,7 +112,10 @@ class Scheduler:
             await self._tick_static(schedule, now)
         for due in await self._user_schedules.due(now, DUE_BATCH):
             await self._tick_user(due, now)
-        await self._recover(now)
+        # dead claims can only appear recover_after old: looking every half of that is enough
+        if self._recovered_at is None or now - self._recovered_at >= self._recover_after / 2:
+            self._recovered_at = now
+            await self._recover(now)
 
     async def _tick_static(self, schedule: Schedule, now: datetime) -> None:
         tick = schedule.trigger.latest(now)
