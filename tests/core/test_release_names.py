@@ -53,11 +53,17 @@ async def test_parsing_on_worker_threads_gives_what_the_loop_gets() -> None:
 
 
 def test_every_corpus_name_reads_exactly_as_parsett_itself_reads_it() -> None:
-    """Our parser (signatures precomputed) must not change a single reading."""
+    """Our parser (signatures precomputed, hopeless searches skipped) changes no reading.
+
+    Upper-cased, case-swapped and spaced variants exercise the case-insensitive needs;
+    a Kelvin sign and Greek capitals the names whose lower case would mislead.
+    """
     import PTT
 
     corpus = Path(__file__).parents[1] / "fixtures" / "movies" / "release_corpus.json"
-    names = [case["name"] for case in json.loads(corpus.read_text("utf-8"))]
+    corpus_names = [case["name"] for case in json.loads(corpus.read_text("utf-8"))]
+    names = [v for n in corpus_names for v in (n, n.upper(), n.swapcase(), n.replace(".", " "))]
+    names += ["\u212aING.2020.1080p.WEB-DL", "ΟΔΥΣΣΕΑΣ.2020.720p.HDTV", "日本の映画 2019 1080p"]
     from PTT.adult import load_adult_keywords
 
     keywords = sorted(load_adult_keywords())[::200]  # a few, long and short

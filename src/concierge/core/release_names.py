@@ -9,7 +9,10 @@ so callers may parse on worker threads (``asyncio.to_thread``) as well as on the
 
 PTT's own parser asks ``inspect.signature`` of a handler's transformer, and re-reads
 every option, on each match; ours is PTT's parser with PTT's handlers whose regular
-expression handlers have that fixed when made, so readings are the same for less.
+expression handlers have that fixed when made, so readings are the same for less. It
+also skips each of PTT's ~420 searches that cannot match: one whose pattern needs a
+literal (``release_prefilter``) the current title lacks (4 in 5 of them), which made
+500 new names about three times as fast as parsett's own parser.
 The parser is built at import, as PTT's own is: built on the first parse, it stalled
 the event loop for about a second in the middle of a poll round.
 """
@@ -21,6 +24,8 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
+
+from concierge.core.release_prefilter import required, searched_text
 
 if TYPE_CHECKING:
     from PTT import Parser
@@ -132,10 +137,19 @@ def _build_parser() -> Parser:
     import regex  # type: ignore[import-untyped]
     from PTT import Parser, add_defaults
     from PTT.adult import is_adult_content
-    from PTT.parse import extend_options
+    from PTT.parse import SUB_PATTERN, clean_title, extend_options, translate_langs
     from PTT.transformers import none
 
     class FastParser(Parser):  # type: ignore[misc]
+        """PTT's parser; a regular expression that cannot match the title is not run."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.patterns: list[Any] = []  # a regular expression handler's, else None
+            self.needs: list[frozenset[str] | None] = []
+            # (handler, the one string it needs, or the several one of which it needs)
+            self.plan: list[tuple[Any, str | None, tuple[str, ...] | None]] = []
+
         def add_handler(
             self,
             handler_name: str,
@@ -152,11 +166,63 @@ def _build_parser() -> Parser:
                 )
                 made.__name__ = handler_name
                 made.handler_name = handler_name  # type: ignore[attr-defined]
-                self.handlers.append(made)
+                self._planned(made, handler)
                 return
             if handler is is_adult_content:
                 handler = _adult_handler()
             super().add_handler(handler_name, handler, transformer, options)
+            made = self.handlers.pop()
+            self._planned(made, None)
+
+        def _planned(self, handler: Any, pattern: Any) -> None:
+            needs = required(pattern.pattern, pattern.flags) if pattern is not None else None
+            self.handlers.append(handler)
+            self.patterns.append(pattern)
+            self.needs.append(needs)
+            if needs is not None and len(needs) == 1:
+                self.plan.append((handler, next(iter(needs)), None))
+            else:
+                self.plan.append((handler, None, tuple(sorted(needs)) if needs else None))
+
+        def parse(self, title: str, translate_languages: bool = False) -> dict[str, Any]:
+            """PTT's ``Parser.parse`` line for line, with the literal test before a search."""
+            title = SUB_PATTERN.sub(" ", title)
+            result: dict[str, Any] = {}
+            matched: dict[str, Any] = {}
+            end_of_title = len(title)
+            lowered = searched_text(title)
+            for handler, one, several in self.plan:
+                if lowered is not None:  # a handler that cannot match would return None
+                    if one is not None:
+                        if one not in lowered:
+                            continue
+                    elif several is not None:
+                        for need in several:
+                            if need in lowered:
+                                break
+                        else:
+                            continue
+                match_result = handler({"title": title, "result": result, "matched": matched})
+                if match_result is None:
+                    continue
+                match_index = match_result.get("match_index")
+                raw_match = match_result.get("raw_match", "")
+                remove = match_result.get("remove", False)
+                skip_from_title = match_result.get("skip_from_title", False)
+                if remove:
+                    title = title[:match_index] + title[match_index + len(raw_match) :]
+                    lowered = None if lowered is None else searched_text(title)
+                if not skip_from_title and match_index and 1 < match_index < end_of_title:
+                    end_of_title = match_index
+                if remove and skip_from_title and match_index < end_of_title:
+                    end_of_title -= len(raw_match)
+            result.setdefault("episodes", [])
+            result.setdefault("seasons", [])
+            result.setdefault("languages", [])
+            if translate_languages and result["languages"]:
+                result["languages"] = translate_langs(result["languages"])
+            result["title"] = clean_title(title[:end_of_title])
+            return result
 
     parser = FastParser()
     add_defaults(parser)
