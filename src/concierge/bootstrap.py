@@ -14,6 +14,7 @@ from concierge.adapters.http import HttpFactory
 from concierge.adapters.letterboxd import LetterboxdFeed
 from concierge.adapters.retro_assembly import admin_deps, retro_deps
 from concierge.config import Settings
+from concierge.core import release_names
 from concierge.core.access import Role, parse_owner_ids
 from concierge.core.agent import build_agent_runner
 from concierge.core.approvals import Approvals
@@ -383,6 +384,7 @@ async def build_app(
     for kind in dispatcher.registry.skills[0].job_kinds:  # the core skill's own
         jobs.register(kind)
     scheduler.add([*dispatcher.registry.schedules, hourly])
+    release_names.warm_up()  # ~0.5 s of parser build, while the front-end starts (P7)
     return App(
         settings=settings,
         db=db,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import regex  # type: ignore[import-untyped]
 
-from concierge.core.release_names import _PARSER
+from concierge.core.release_names import parser
 from concierge.core.release_prefilter import (
     FOLDING_KNOWN,
     LOWER_UNSAFE,
@@ -84,7 +84,8 @@ def _variants() -> list[str]:
 
 def test_every_pattern_s_need_is_in_every_name_it_matches() -> None:
     checked = 0
-    plans = zip(_PARSER.plan, _PARSER.patterns, _PARSER.needs, strict=True)
+    built = parser()
+    plans = zip(built.plan, built.patterns, built.needs, strict=True)
     for (_handler, one, several), pattern, needs in plans:
         if needs is None:
             continue

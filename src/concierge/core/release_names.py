@@ -13,13 +13,18 @@ expression handlers have that fixed when made, so readings are the same for less
 also skips each of PTT's ~420 searches that cannot match: one whose pattern needs a
 literal (``release_prefilter``) the current title lacks (4 in 5 of them), which made
 500 new names about three times as fast as parsett's own parser.
-The parser is built at import, as PTT's own is: built on the first parse, it stalled
-the event loop for about a second in the middle of a poll round.
+Building the parser (PTT's import, ~430 expressions compiled, their needs read) takes
+~0.5 s, so it is not done at import: ``warm_up`` builds it on a background thread once
+the app is assembled (``bootstrap``), while the front-end waits for its first message.
+A parse before then waits for that build (a lock: it is built once), so callers on the
+event loop ask ``ready`` first and parse on a worker thread until it is (``ranking``):
+built on the first parse on the loop, it stalled the loop for about a second.
 """
 
 from __future__ import annotations
 
 import inspect
+import threading
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from types import MappingProxyType
@@ -229,12 +234,36 @@ def _build_parser() -> Parser:
     return parser
 
 
-_PARSER = _build_parser()
+_BUILT: list[Any] = []  # the parser, once built
+_BUILDING = threading.Lock()
+
+
+def parser() -> Any:
+    """The parser, built on first use; other threads wait for the one build."""
+    if not _BUILT:
+        with _BUILDING:
+            if not _BUILT:
+                _BUILT.append(_build_parser())
+    return _BUILT[0]
+
+
+def ready() -> bool:
+    """Whether a parse now runs at once (the parser is built)."""
+    return bool(_BUILT)
+
+
+def warm_up() -> threading.Thread | None:
+    """Build the parser on a daemon thread, unless it is built; the thread is returned."""
+    if _BUILT:
+        return None
+    thread = threading.Thread(target=parser, name="release-parser-build", daemon=True)
+    thread.start()
+    return thread
 
 
 @lru_cache(maxsize=CACHE_SIZE)
 def _parse(name: str) -> Mapping[str, Any]:
-    parsed: dict[str, Any] = _PARSER.parse(name)
+    parsed: dict[str, Any] = parser().parse(name)
     return MappingProxyType(
         {key: tuple(value) if isinstance(value, list) else value for key, value in parsed.items()}
     )

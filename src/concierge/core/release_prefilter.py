@@ -86,14 +86,14 @@ def _klass(items: list[tuple[Any, Any]], ignorecase: bool) -> Info:
     spelled: list[str | None] = []  # each character lower-cased, None where unsure
     for op, av in items:
         if op is sre.LITERAL:
-            codes = [av]
+            low, high = av, av
         elif op is sre.RANGE:
-            codes = list(range(av[0], av[1] + 1))
+            low, high = av
         else:
             return None, None  # a negation or a category (\d, \w)
-        foreign = foreign and all(code > 0x7F and chr(code) not in LOWER_UNSAFE for code in codes)
-        if len(codes) <= _MAX_RANGE:
-            spelled += [_char(code, ignorecase) for code in codes]
+        foreign = foreign and low > 0x7F and not any(low <= ord(c) <= high for c in LOWER_UNSAFE)
+        if high - low < _MAX_RANGE:
+            spelled += [_char(code, ignorecase) for code in range(low, high + 1)]
         else:
             spelled.append(None)
     if None not in spelled:

@@ -6,14 +6,10 @@ import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -21,6 +17,11 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from concierge.storage.migration_heads import script_heads
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = structlog.get_logger(__name__)
 
@@ -36,14 +37,20 @@ def _alembic_config(extra_locations: Sequence[Path] = ()) -> Config:
     """The core's migrations plus each skill's own ``migrations/`` folder (Alembic
     version_locations): every ``concierge/skills/*/migrations`` is found by itself, a skill
     living elsewhere (tests) adds its folder through ``Database.migration_locations``."""
+    from alembic.config import Config  # imported when used: ~0.2 s of start-up (P7)
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    skills = sorted(p for p in SKILLS_DIR.glob("*/migrations") if p.is_dir())
-    found = [MIGRATIONS_DIR / "versions", *skills, *extra_locations]
-    locations = list(dict.fromkeys(p.resolve() for p in found))
+    locations = _version_locations(extra_locations)
     cfg.set_main_option("path_separator", "os")
     cfg.set_main_option("version_locations", os.pathsep.join(str(p) for p in locations))
     return cfg
+
+
+def _version_locations(extra_locations: Sequence[Path] = ()) -> list[Path]:
+    skills = sorted(p for p in SKILLS_DIR.glob("*/migrations") if p.is_dir())
+    found = [MIGRATIONS_DIR / "versions", *skills, *extra_locations]
+    return list(dict.fromkeys(p.resolve() for p in found))
 
 
 def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -85,7 +92,10 @@ class Database:
             yield session
 
     async def upgrade(self) -> None:
-        """Apply every pending migration (idempotent)."""
+        """Apply every pending migration (idempotent); at the heads, without Alembic."""
+        if await self._at_heads():
+            return
+        from alembic import command
 
         def run(connection: Connection) -> None:
             cfg = _alembic_config(self.migration_locations)
@@ -95,10 +105,26 @@ class Database:
         async with self.engine.begin() as conn:
             await conn.run_sync(run)
 
+    async def _at_heads(self) -> bool:
+        """Whether ``alembic_version`` already lists exactly the scripts' heads."""
+        heads = script_heads(_version_locations(self.migration_locations))
+        if heads is None:
+            return False
+        try:
+            async with self.engine.connect() as conn:
+                rows = await conn.execute(text("SELECT version_num FROM alembic_version"))
+                current = {str(row[0]) for row in rows}
+        except Exception:  # no table yet (an empty database), or unreachable: Alembic says
+            return False
+        return current == heads
+
     async def migration_status(self) -> tuple[str | None, str | None]:
         """(current revisions, head revisions), each comma-joined and sorted (one per
         migration branch); current is None on an empty database. Raises ``DatabaseError``
         if unreachable."""
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
         head = ",".join(
             sorted(
                 ScriptDirectory.from_config(_alembic_config(self.migration_locations)).get_heads()

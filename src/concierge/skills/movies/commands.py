@@ -16,8 +16,12 @@ from concierge.adapters.errors import ExternalServiceError
 from concierge.core.messages import File, Text, rows
 from concierge.core.skill import Context
 from concierge.skills.movies.domain import Title, TorrentQuery
-from concierge.skills.movies.ranking import Preferences, RankedTorrent, parse_quality
-from concierge.skills.movies.releases import parse_release
+from concierge.skills.movies.ranking import (
+    Preferences,
+    RankedTorrent,
+    parse_off_loop,
+    parse_quality,
+)
 from concierge.skills.movies.render import (
     MORE,
     TorrentButtonFactory,
@@ -190,7 +194,7 @@ class MoviesFlows(TitleFlows):
         page = items[offset : offset + PAGE]
         for number, item in enumerate(page, offset + 1):
             result = torrent_from_dict(item)
-            ranked = RankedTorrent(result, parse_release(result.name), 0.0)
+            ranked = RankedTorrent(result, await parse_off_loop(result.name), 0.0)
             await ctx.reply(await self._card(ctx, number, ranked, None))
         if offset + PAGE < len(items):
             more = await ctx.button(ctx.t("movies.torrents.more"), MORE, {"offset": offset + PAGE})
@@ -216,7 +220,7 @@ class MoviesFlows(TitleFlows):
             hit = hit_from_dict(item)
             return await self.find_torrents(ctx, tmdb_id=hit.tmdb_id, kind=hit.kind)
         result = torrent_from_dict(item)
-        ranked = RankedTorrent(result, parse_release(result.name), 0.0)
+        ranked = RankedTorrent(result, await parse_off_loop(result.name), 0.0)
         await ctx.reply(await self._card(ctx, number, ranked, None))
         magnet = await self.send_magnet(ctx, item)
         return f"sent #{number}: {result.name}" + ("" if magnet else " (magnet unavailable)")

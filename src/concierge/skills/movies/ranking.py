@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from concierge.core import release_names
 from concierge.skills.movies.domain import TorrentResult
 from concierge.skills.movies.releases import (
     AVO,
@@ -179,16 +180,24 @@ async def rank_off_loop(
     episode: int | None = None,
     threshold: int = OFF_LOOP_NAMES,
 ) -> list[RankedTorrent]:
-    """``rank``, on a worker thread when there are more than ``threshold`` names.
+    """``rank``, on a worker thread when there are more than ``threshold`` names,
+    or while the release parser is still being built (``release_names.warm_up``).
 
     ``rank`` is a pure function of immutable values and PTT keeps no state
     between calls, so the thread returns exactly what the loop would have.
     """
-    if len(results) <= threshold:
+    if len(results) <= threshold and release_names.ready():
         return rank(results, prefs, quality=quality, season=season, episode=episode)
     return await asyncio.to_thread(
         rank, results, prefs, quality=quality, season=season, episode=episode
     )
+
+
+async def parse_off_loop(name: str) -> Release:
+    """``parse_release``, on a worker thread while the parser is still being built."""
+    if release_names.ready():
+        return parse_release(name)
+    return await asyncio.to_thread(parse_release, name)
 
 
 def pick_three(ranked: Sequence[RankedTorrent]) -> Picks:
