@@ -2,11 +2,11 @@
 
 The machine is shared, so each goal is read against a baseline measured in the same
 run (the bare echo bot, the sequential search, bare python), except the few the issue
-states in absolute terms (P3's 0.3 s, P7's 150 MB and 1.5 s, P8's 1 s), shown with
-their baseline for context. Each benchmark runs as its own subprocess and ends its
-output with a ``BENCH {json}`` line read here (the voice and Discord benchmarks' own
-report lines are read as they are); a script that is missing is listed as skipped, one
-that fails as failed. Not part of the test suite.
+states in absolute terms (P3's 0.3 s, P6's 4,000 tokens, P7's 150 MB and 1.5 s, P8's
+1 s), shown with their baseline for context. Each benchmark runs as its own subprocess
+and ends its output with a ``BENCH {json}`` line read here (the voice and Discord
+benchmarks' own report lines are read as they are); a script that is missing is listed
+as skipped, one that fails as failed. Not part of the test suite.
 
 Usage: uv run python bench/run_all.py [--quick] [--postgres URL] [--only P1,P3]
 (``--postgres`` defaults to $TEST_DATABASE_URL; without one, P8 runs on SQLite only.)
@@ -108,6 +108,20 @@ def startup_rows(f: Figures) -> list[Row]:
     ]  # fmt: skip
 
 
+def prompt_rows(f: Figures) -> list[Row]:
+    found: list[Row] = []
+    for kind, label in (("anthropic", "Anthropic"), ("openai", "OpenAI chat")):
+        p = f[kind]
+        found += [
+            Row("P6", f"search turn input tokens, {label}", str(p["largest"]),
+                f"{p['prefix']} tools+system", f"{p['largest'] / p['prefix']:.2f}x",
+                "<= 4000 (cl100k)", p["largest"] <= 4000),
+            Row("P6", f"turn 2 from prompt cache, {label}", f"{p['share']:.0%}",
+                f"{p['turn2']} tokens in", "", ">= 70 %", p["share"] >= 0.7 and p["stable"]),
+        ]  # fmt: skip
+    return found
+
+
 def grab_rows(f: Figures) -> list[Row]:
     one, five = f["curl_one"] / f["grab_one"], f["curl_five"] / f["grab_five"]
     return [
@@ -185,6 +199,7 @@ def benches(quick: bool, postgres: str | None) -> list[Bench]:
     found += [
         Bench("search fan-out and parsing", "search_fanout.py", (), search_rows, ("P2", "P3")),
         Bench("start-up", "startup.py", (), startup_rows, ("P7",)),
+        Bench("prompt size and cache", "prompt_tokens.py", (), prompt_rows, ("P6",)),
         Bench("link downloads", "grab_throughput.py", ("--mb", "50" if quick else "200"),
               grab_rows, ("grab",)),
         Bench("transcription speed", "transcribe.py", (), transcribe_rows, ("voice",),
@@ -258,8 +273,6 @@ def main() -> None:
         notes.append(f"{bench.label}: {seconds:.0f} s")
     if not args.postgres and (not wanted or "P8" in wanted):
         notes.append("P8 on Postgres skipped: no --postgres URL and no $TEST_DATABASE_URL")
-    if not wanted or "P6" in wanted:
-        notes.append("P6 (prompt size and cache share) has no benchmark yet")
     load = os.getloadavg()
     print(
         f"\nmachine: {os.cpu_count()} cores, {platform.machine()}, Python "
