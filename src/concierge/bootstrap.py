@@ -291,6 +291,7 @@ def grab_config(settings: Settings) -> grab.GrabConfig:
         timeout=float(settings.grab_timeout_seconds),
         storage_bytes=settings.grab_storage_mb * mb,
         memory_mb=settings.grab_memory_mb,
+        spare_children=settings.grab_spare_children,
         routes=dict(grab.parse_routes(settings.grab_routes)),
         allow_private=settings.grab_allow_private,
         trusted_endpoints=frozenset(e.lower() for e in settings.grab_allowed_endpoints),
@@ -391,5 +392,5 @@ async def build_app(
         dispatcher=dispatcher,
         scheduler=scheduler,
         jobs=jobs,
-        closers=[movies_http],
+        closers=[movies_http, *(c for skill in skills for c in skill.closers)],
     )

@@ -140,6 +140,7 @@ class Settings(BaseSettings):
     grab_timeout_seconds: int = Field(default=1800, ge=10)
     grab_storage_mb: int = Field(default=2000, ge=1)
     grab_memory_mb: int = Field(default=1024, ge=128)
+    grab_spare_children: int = Field(default=1, ge=0, le=8)  # warm child processes kept ready
     grab_routes: CsvList = Field(default_factory=list)  # host:tool, e.g. example.org:gallery-dl
     grab_allow_private: bool = False  # also plain users may fetch loopback/LAN (tests, homelab)
     grab_allowed_endpoints: CsvList = Field(default_factory=list)  # host:port, e.g. nas.lan:8096
