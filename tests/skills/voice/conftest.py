@@ -22,7 +22,7 @@ from concierge.bootstrap import App, build_app
 from concierge.core.clock import SYSTEM_CLOCK
 from concierge.core.metrics import Metrics
 from concierge.core.skill import Skill
-from concierge.services.transcriber import Transcriber, Transcript
+from concierge.services.transcriber import Transcriber, Transcript, TranscriptionFailed
 from concierge.services.voice import AudioWorkshop, VoiceLimits
 from concierge.skills.voice.models import TranscriptionLog
 from concierge.skills.voice.service import VoiceProcessor
@@ -123,6 +123,8 @@ class Recorder:
     gate: Any = None  # an asyncio.Event holding it "transcribing" until set
     started: Any = None
     stopped: bool = False  # it was cancelled while "transcribing"
+    cost: float = 0.0  # what the transcription costs (an API's price)
+    fail: str | None = None  # the catalogue key of a failure to raise instead
 
     def estimate(self, audio_seconds: float) -> float:
         return audio_seconds / 10
@@ -138,7 +140,9 @@ class Recorder:
             except asyncio.CancelledError:
                 self.stopped = True
                 raise
-        return Transcript(self.text, "en", audio_seconds, model=self.model_name)
+        if self.fail is not None:
+            raise TranscriptionFailed(self.fail)
+        return Transcript(self.text, "en", audio_seconds, cost=self.cost, model=self.model_name)
 
 
 @dataclass

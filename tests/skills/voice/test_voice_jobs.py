@@ -17,7 +17,9 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import httpx
 from sqlalchemy import select, text
+from starlette.applications import Starlette
 
 from concierge.adapters.stt_local import LocalWhisper
 from concierge.core.jobs import Jobs, JobState
@@ -40,6 +42,7 @@ from tests.skills.voice.test_voice_notes import word_accuracy
 from tests.support.fake_telegram import FakeTelegram
 
 WAIT = 120.0
+KEY = "admin-k3y-for-operators"
 
 
 def shown(fake: FakeTelegram) -> list[str]:
@@ -52,6 +55,10 @@ async def job_states(jobs: Jobs) -> list[JobState]:
 
 async def succeeded(jobs: Jobs, count: int) -> bool:
     return (await job_states(jobs)).count(JobState.SUCCEEDED) == count
+
+
+async def cancelled(jobs: Jobs) -> bool:
+    return await job_states(jobs) == [JobState.CANCELLED]
 
 
 async def until(check: Callable[[], Awaitable[bool]], what: str, seconds: float = 30) -> None:
@@ -74,9 +81,7 @@ async def test_a_20_to_30_s_english_note_is_heard_by_a_job_and_handled_as_typed(
         async with telegram_running(kit.app, fake):
             fake.push(fake.text_update(OWNER, "", voice=voice("en-1", samples.english, 24)))
             await fake.wait_for(lambda: len(agent.seen) == 1, WAIT, "the agent")
-            await fake.wait_for(
-                lambda: fake.sent_texts(OWNER)[-1].startswith("agent:"), 10, "the answer"
-            )
+            await until(lambda: succeeded(kit.app.jobs, 1), "the job to finish")
             states = await job_states(kit.app.jobs)
         async with kit.app.db.session() as s:
             row = (await s.scalars(select(TranscriptionRow))).one()
@@ -175,8 +180,7 @@ async def test_cancel_kills_the_jobs_ffmpeg(
                 "the cancelled progress message",
             )
             await fake.wait_for(lambda: not alive(pid), 10, "ffmpeg killed")
-            states = await job_states(kit.app.jobs)
-    assert states == [JobState.CANCELLED]
+            await until(lambda: cancelled(kit.app.jobs), "the job to end cancelled")
     assert spoken.calls == [] and agent.seen == []
     assert list((tmp_path / "voice-tmp").glob("*")) == []  # its temporary files removed
 
@@ -201,10 +205,9 @@ async def test_cancel_stops_the_jobs_transcription_and_nothing_is_answered(
                 30,
                 "the cancelled progress message",
             )
+            await until(lambda: cancelled(kit.app.jobs), "the job to end cancelled")
             slow.gate.set()  # had it not been stopped, it would finish now
-            states = await job_states(kit.app.jobs)
     assert slow.stopped
-    assert states == [JobState.CANCELLED]
     assert agent.seen == []
     assert fake.message(OWNER, progress["message_id"]).get("reply_markup") in (None, {})
 
@@ -232,3 +235,41 @@ async def test_a_job_run_again_after_a_crash_answers_the_note_once(
     assert len(spoken.calls) == 2  # heard twice…
     assert agent.seen == [(f"telegram:{OWNER}", "what should I watch tonight")]  # …routed once
     assert fake.sent_texts(OWNER).count("agent: what should I watch tonight") == 1
+
+
+async def test_stats_and_the_admin_api_show_transcriptions_minutes_and_cost(
+    fake: FakeTelegram, tmp_path: Path, samples: Samples
+) -> None:
+    priced = Recorder(text="hello there", cost=0.0123)
+    async with voice_app(tmp_path, admin_api_key=KEY) as kit:
+        kit.use(priced)
+        kit.app.dispatcher.agent = FakeAgent()
+        fake.add_file("s-1", samples.english.read_bytes())
+        fake.add_file("s-2", samples.russian.read_bytes())
+        async with telegram_running(kit.app, fake):
+            fake.push(fake.text_update(OWNER, "", voice=voice("s-1", samples.english, 24)))
+            await until(lambda: succeeded(kit.app.jobs, 1), "the first note")
+            priced.fail = "voice.api_failed"
+            fake.push(fake.text_update(OWNER, "", voice=voice("s-2", samples.russian, 6)))
+            await fake.wait_for(
+                lambda: "could not transcribe this" in shown(fake)[-1], 30, "the failure"
+            )
+            fake.push(fake.text_update(OWNER, "/stats"))
+            await fake.wait_for(
+                lambda: fake.sent_texts(OWNER)[-1].startswith("Statistics"), 30, "the /stats"
+            )
+            stats = fake.sent_texts(OWNER)[-1]
+            http = Starlette(routes=kit.app.registry.routes)
+            transport = httpx.ASGITransport(app=http)
+            async with httpx.AsyncClient(transport=transport, base_url="http://a.test") as client:
+                api = await client.get("/admin/stats", headers={"Authorization": f"Bearer {KEY}"})
+    minutes = round(audio_seconds(samples.english) / 60, 1)
+    assert "Transcriptions: 1\n" in stats + "\n"
+    assert f"Transcribed minutes: {minutes:g}" in stats
+    assert "Transcription cost, USD: 0.0123" in stats
+    assert "Transcriptions failed: 1" in stats
+    assert "none recorded" not in stats
+    figures = api.json()
+    assert (figures["transcriptions"], figures["transcriptions_failed"]) == (1, 1)
+    assert figures["transcription_minutes"] == minutes
+    assert figures["transcription_cost_usd"] == 0.0123
