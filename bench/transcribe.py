@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import resource
 import statistics
 import subprocess
@@ -38,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from concierge.adapters.stt_local import DecodeOptions, LocalWhisper  # noqa: E402
+from concierge.services.transcriber import word_accuracy  # noqa: E402
 from concierge.services.voice import AudioWorkshop, VoiceLimits  # noqa: E402
 
 THREADS = 2
@@ -71,17 +71,6 @@ async def convert(data: bytes, folder: Path) -> tuple[Path, float, float]:
     base = folder / "bench"
     wav, probe = await workshop.prepare(data, base)
     return wav, probe.seconds, time.perf_counter() - started
-
-
-def word_accuracy(reference: str, heard: str) -> float:
-    """1 − word error rate (Levenshtein over words)."""
-    ref, hyp = re.findall(r"[\w']+", reference.lower()), re.findall(r"[\w']+", heard.lower())
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        previous, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (r != h))
-    return 1 - row[-1] / len(ref)
 
 
 def configurations(

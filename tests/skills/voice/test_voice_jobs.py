@@ -23,6 +23,7 @@ from starlette.applications import Starlette
 
 from concierge.adapters.stt_local import LocalWhisper
 from concierge.core.jobs import Jobs, JobState
+from concierge.services.transcriber import word_accuracy
 from concierge.services.voice import AudioWorkshop, VoiceLimits
 from concierge.skills.voice.jobs import KIND
 from concierge.skills.voice.models import TranscriptionRow
@@ -38,7 +39,6 @@ from tests.skills.voice.conftest import (
     voice,
     voice_app,
 )
-from tests.skills.voice.test_voice_notes import word_accuracy
 from tests.support.fake_telegram import FakeTelegram
 
 WAIT = 120.0
