@@ -131,6 +131,11 @@ class TranscribeJob:
             return await self._fail(note, progress, t, ProcessingFailed("voice.download_failed"))
         except ProcessingFailed as exc:
             return await self._fail(note, progress, t, exc)
+        except Exception:  # unexpected (the engine logs it and retries): the last try says so
+            if ctx.attempt >= RETRY.max_attempts:
+                await self.notes.set(note.id, status="failed")
+                await progress.show(t("voice.failed"), cancellable=False)
+            raise
 
     async def _fail(
         self, note: VoiceNote, progress: Progress, t: Any, exc: ProcessingFailed
