@@ -16,6 +16,7 @@ import stat
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import select, text
@@ -30,6 +31,7 @@ from concierge.skills.voice.models import TranscriptionRow
 from concierge.skills.voice.notes import VoiceNoteRow
 from tests.fakes.agent import FakeAgent
 from tests.frontends.telegram.conftest import OWNER
+from tests.skills.retro.conftest import database as database  # SQLite and Postgres
 from tests.skills.voice.conftest import (
     ENGLISH,
     Recorder,
@@ -106,10 +108,10 @@ async def test_a_20_to_30_s_english_note_is_heard_by_a_job_and_handled_as_typed(
 
 
 async def test_a_spoken_command_and_a_spoken_retro_answer_are_routed_as_typed(
-    fake: FakeTelegram, tmp_path: Path, samples: Samples
+    fake: FakeTelegram, tmp_path: Path, samples: Samples, database: dict[str, Any]
 ) -> None:
     spoken = Recorder(text="/timezone Berlin")
-    async with voice_app(tmp_path) as kit:
+    async with voice_app(tmp_path, **database) as kit:
         kit.use(spoken)
         fake.add_file("n-1", samples.russian.read_bytes())
         fake.add_file("n-2", samples.russian.read_bytes())
@@ -213,13 +215,13 @@ async def test_cancel_stops_the_jobs_transcription_and_nothing_is_answered(
 
 
 async def test_a_job_run_again_after_a_crash_answers_the_note_once(
-    fake: FakeTelegram, tmp_path: Path, samples: Samples
+    fake: FakeTelegram, tmp_path: Path, samples: Samples, database: dict[str, Any]
 ) -> None:
     """At-least-once: the engine may run a finished job's work again (a crash before it
     was marked done); the transcript's route key keeps the note from being handled twice."""
     agent = FakeAgent()
     spoken = Recorder(text="what should I watch tonight")
-    async with voice_app(tmp_path) as kit:
+    async with voice_app(tmp_path, **database) as kit:
         kit.use(spoken)
         kit.app.dispatcher.agent = agent
         fake.add_file("r-1", samples.russian.read_bytes())
