@@ -372,6 +372,7 @@ async def build_app(
         scheduler=scheduler,
         default_zone=settings.default_timezone,
     )
+    core.relay.bind(dispatcher)  # jobs (a transcribed voice note) answer as if typed
     housekeeping, hourly = _housekeeping(
         {
             "buttons": dispatcher.buttons.prune_expired,

@@ -154,6 +154,8 @@ class Settings(BaseSettings):
     stt_model: Path | None = None  # a faster-whisper model folder; none: the packaged base
     stt_threads: int = Field(default=2, ge=1, le=64)
     stt_timeout_seconds: float = Field(default=180.0, gt=0)  # local wall-clock limit
+    stt_beam_size: int = Field(default=1, ge=1, le=10)  # local: 1 greedy (bench/transcribe.py)
+    stt_vad_filter: bool = True  # local: skip silence before Whisper
     stt_openai_model: str = "gpt-4o-mini-transcribe"
     stt_base_url: str | None = None
     stt_api_key: SecretStr | None = None  # none: OPENAI_API_KEY

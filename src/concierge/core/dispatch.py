@@ -22,9 +22,9 @@ from concierge.core.buttons import ButtonStore
 from concierge.core.flows import FlowStore
 from concierge.core.i18n import Catalog, resolve_language, written_language
 from concierge.core.inbound import process_attachments
-from concierge.core.messages import Inbound, Outbox, Text
+from concierge.core.messages import ChatRef, Inbound, Outbox, Text, UserRef
 from concierge.core.metrics import Metrics
-from concierge.core.notify import Notifier
+from concierge.core.notify import DeliveryFailed, Notifier
 from concierge.core.registry import Registry
 from concierge.core.skill import Context
 from concierge.storage.repos import DuplicateUpdate, UpdateLog, UserRecord, UserRepo
@@ -144,6 +144,24 @@ class Dispatcher:
             self._inflight -= 1
             if self._inflight == 0:
                 self._idle.set()
+
+    async def dispatch_as_typed(
+        self, user_id: int, chat: ChatRef, text: str, *, key: str, message_id: int | None = None
+    ) -> None:
+        """Handle ``text`` as if ``user_id`` had typed it in ``chat`` (a job's result, such as
+        a transcribed voice note): same lane, access check and routing as an update. ``key``
+        is recorded like an update id, so a second call with it does nothing. Raises
+        ``DeliveryFailed`` when the chat's front-end is not running here (retry later)."""
+        user = await self.users.get(user_id)
+        if user is None:
+            raise LookupError(f"user {user_id} no longer exists")
+        channel = self.notifier.channel(chat.platform)
+        if channel is None:
+            raise DeliveryFailed(f"no front-end for platform {chat.platform} is running")
+        ref = UserRef(user.platform, user.platform_id, user.display_name, user.platform_language)
+        inbound = Inbound(user=ref, chat=chat, text=text, update_id=key, message_id=message_id)
+        async with channel.open_chat(chat) as outbox:
+            await self.handle(inbound, outbox)
 
     async def _handle_in_lane(self, inbound: Inbound, outbox: Outbox) -> None:
         async with self.lanes.lane(inbound.user.key):

@@ -25,11 +25,28 @@ from concierge.core.access import Role
 from concierge.core.dispatch import Dispatcher
 from concierge.core.frontend import language_source, mark_unreachable
 from concierge.core.i18n import LANGUAGES, Catalog
-from concierge.core.messages import Card, Inbound, MessageHandle, Reply, Text, UserRef
+from concierge.core.messages import (
+    Card,
+    ChatRef,
+    Inbound,
+    MessageHandle,
+    Outbox,
+    Reply,
+    Text,
+    UserRef,
+)
 from concierge.core.notify import DeliveryFailed, Notifier, RecipientUnreachable
 from concierge.core.registry import Registry
+from concierge.core.relay import AttachmentGone
 from concierge.core.skill import Command
-from concierge.frontends.telegram.convert import PLATFORM, Converter, oversized
+from concierge.frontends.telegram.convert import (
+    PLATFORM,
+    AttachmentError,
+    AttachmentRefused,
+    AttachmentTooLarge,
+    Converter,
+    oversized,
+)
 from concierge.frontends.telegram.outbox import (
     CallbackAnswer,
     Delivery,
@@ -324,7 +341,8 @@ class TelegramFrontend:
 
 
 class TelegramSender:
-    """Bot-initiated messages for the Notifier: send, and later edit or delete by handle."""
+    """Bot-initiated messages for the Notifier: send, and later edit or delete by handle;
+    for jobs (``core/relay.py``) also a file again by its id and an outbox on a chat."""
 
     def __init__(self, frontend: TelegramFrontend) -> None:
         self._frontend = frontend
@@ -355,6 +373,28 @@ class TelegramSender:
         outbox = self._outbox(handle.chat_id)
         async with self._errors(outbox):
             return await outbox.delete_message(handle)
+
+    async def fetch_attachment(self, file_id: str) -> bytes:
+        try:
+            return await self._frontend.converter.download(file_id)
+        except (AttachmentRefused, AttachmentTooLarge) as exc:
+            raise AttachmentGone(str(exc)) from exc
+        except AttachmentError as exc:
+            raise DeliveryFailed(self._frontend.redact(str(exc))) from exc
+
+    @asynccontextmanager
+    async def open_chat(self, chat: ChatRef) -> AsyncIterator[Outbox]:
+        front = self._frontend
+        outbox = TelegramOutbox(
+            front.delivery,
+            chat.id,
+            private=chat.kind == "private",
+            lang=front.language_source(UserRef(PLATFORM, chat.id)),
+        )
+        try:
+            yield outbox
+        finally:
+            await outbox.close()
 
     @asynccontextmanager
     async def _errors(self, outbox: TelegramOutbox) -> AsyncIterator[None]:
