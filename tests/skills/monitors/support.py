@@ -35,7 +35,7 @@ from concierge.skills.downloads.service import ClientPolicy, DownloadService
 from concierge.storage.jobs import EmbeddedJobs
 from daemons import RunningDaemon, make_payload, make_torrent
 from tests.fakes.clock import FakeClock
-from tests.skills.memory.telegram import FAST, find_button, texts
+from tests.skills.memory.telegram import FAST, TelegramWorld, texts
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 from tests.support.fixture_server import FixtureServer, Handler, fixture_file
 
@@ -194,16 +194,12 @@ async def own_client(app: App, platform_id: int, daemon: RunningDaemon) -> None:
 
 
 @dataclass
-class World:
+class World(TelegramWorld):
     """The real app (bootstrap) on a fake clock behind the real Telegram front-end."""
 
-    settings: Settings
-    fake: FakeTelegram
-    clock: FakeClock
-    app: App | None = None
-    frontend: TelegramFrontend | None = None
+    clock: FakeClock = field(default_factory=FakeClock)
 
-    async def start(self) -> App:
+    async def start(self) -> App:  # type: ignore[override]
         self.app = await build_app(self.settings, clock=self.clock)
         self.frontend = TelegramFrontend(
             token=SecretStr(TOKEN), dispatcher=self.app.dispatcher, notifier=self.app.notifier,
@@ -212,32 +208,6 @@ class World:
         )  # fmt: skip
         await self.frontend.start()
         return self.app
-
-    async def stop(self) -> None:
-        if self.frontend is not None:
-            await self.frontend.stop()
-        if self.app is not None:
-            await self.app.close()
-        self.app, self.frontend = None, None
-
-    async def say(self, user_id: int, text: str, *, until: str, language: str = "en") -> str:
-        before = len(texts(self.fake, user_id))
-        self.fake.push(self.fake.text_update(user_id, text, language=language))
-        return await self.wait(user_id, before, until)
-
-    async def press(self, user_id: int, label: str, *, until: str) -> str:
-        before = len(texts(self.fake, user_id))
-        data, message_id = find_button(self.fake, user_id, label)
-        message: dict[str, Any] = self.fake.message(user_id, message_id)
-        self.fake.push(self.fake.press_update(user_id, data, message))
-        return await self.wait(user_id, before, until)
-
-    async def wait(self, user_id: int, before: int, until: str) -> str:
-        def arrived() -> bool:
-            return any(until in t for t in texts(self.fake, user_id)[before:])
-
-        await self.fake.wait_for(arrived, seconds=15, what=repr(until))
-        return "\n".join(texts(self.fake, user_id)[before:])
 
     async def ticks(self, until: datetime, step: timedelta = timedelta(hours=6)) -> None:
         assert self.app is not None
@@ -256,7 +226,7 @@ def pushes(fake: FakeTelegram, chat_id: int, marker: str) -> list[str]:
 
 @asynccontextmanager
 async def world(settings_: Settings, fake: FakeTelegram, clock: FakeClock) -> AsyncIterator[World]:
-    w = World(settings_, fake, clock)
+    w = World(settings_, fake, clock=clock)
     await w.start()
     try:
         yield w
