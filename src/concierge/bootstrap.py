@@ -12,6 +12,7 @@ from pydantic import BaseModel, SecretStr
 from concierge.adapters import assembly
 from concierge.adapters.http import HttpFactory
 from concierge.adapters.letterboxd import LetterboxdFeed
+from concierge.adapters.monitors_assembly import monitors_deps
 from concierge.adapters.retro_assembly import admin_deps, retro_deps
 from concierge.config import Settings
 from concierge.core.access import Role, parse_owner_ids
@@ -34,12 +35,13 @@ from concierge.core.scheduler import Scheduler
 from concierge.core.schedules import Every, Schedule
 from concierge.core.skill import Skill
 from concierge.core.time_commands import TimeZoneCommands
-from concierge.skills import admin, downloads, grab, memory, movies, retro, voice
+from concierge.skills import admin, downloads, grab, memory, monitors, movies, retro, voice
 from concierge.skills.downloads.factory import default_factory
 from concierge.skills.downloads.library import LibraryIndex
 from concierge.skills.downloads.render import send_button
 from concierge.skills.memory.summarizer import model_summarizer
 from concierge.skills.movies.matcher import CatalogMatcher
+from concierge.skills.movies.render import TorrentButtonFactory
 from concierge.storage.buttons import SqlButtonStore
 from concierge.storage.credentials import CredentialStore
 from concierge.storage.db import Database
@@ -229,6 +231,22 @@ def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> l
     """Every built-in skill, one line each; adapters are built here and passed in."""
     rutracker = assembly.rutracker_source(settings, http, core.credentials)
     catalog = assembly.metadata_catalog(settings, http)
+    torrent_buttons: list[TorrentButtonFactory] = [
+        lambda ctx, r: send_button(ctx, name=r.name, magnet=r.magnet, torrent_url=r.torrent_url)
+    ]
+    movies_deps = movies.MoviesDeps(
+        core=core,
+        catalog=catalog,
+        ratings=assembly.ratings_sources(settings, http),
+        sources=assembly.torrent_sources(settings, http, rutracker),
+        source_deadline=settings.source_deadline_seconds,
+        accounts=rutracker,
+        library=LibraryIndex(core.db),
+        preferences=memory.preferences(core),
+        torrent_buttons=torrent_buttons,
+        card_buttons=[monitors.card_button(core.clock)],
+    )
+    shared = movies.service_for(movies_deps)  # one search: movies and monitors share it
     return [
         retro.build(retro_deps(settings, core)),
         admin.build(admin_deps(settings, core)),
@@ -241,23 +259,9 @@ def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> l
                 sync_api_key=_secret(settings.sync_api_key),
             )
         ),
-        movies.build(
-            movies.MoviesDeps(
-                core=core,
-                catalog=catalog,
-                ratings=assembly.ratings_sources(settings, http),
-                sources=assembly.torrent_sources(settings, http, rutracker),
-                source_deadline=settings.source_deadline_seconds,
-                accounts=rutracker,
-                library=LibraryIndex(core.db),
-                preferences=memory.preferences(core),
-                torrent_buttons=[
-                    lambda ctx, r: send_button(
-                        ctx, name=r.name, magnet=r.magnet, torrent_url=r.torrent_url
-                    )
-                ],
-            )
-        ),
+        movies.build(movies_deps, service=shared),
+        # release monitors and series: the same search, the /find buttons, users' own clients
+        monitors.build(monitors_deps(settings, core, shared, torrent_buttons)).skill,
         grab.build(grab.GrabDeps(core=core, config=grab_config(settings))),
         voice.build(assembly.voice_deps(settings, core, http)),
         memory.build(

@@ -129,6 +129,10 @@ class Settings(BaseSettings):
     allow_private_client_urls: bool = False
     download_poll_seconds: int = 60
 
+    # --- monitors: release monitors, series following ---
+    monitors_per_user: int = Field(default=20, ge=1)
+    monitors_tick_seconds: int = Field(default=300, ge=10)
+
     # --- grab: link downloads ---
     grab_max_waiting: int = Field(default=50, ge=1)
     grab_max_running: int = Field(default=5, ge=1)
