@@ -10,10 +10,8 @@ the bot was down) one summary for the other ninety.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,39 +20,15 @@ from sqlalchemy import select, update
 from concierge.serve import DRAIN_SECONDS
 from concierge.storage.db import Database
 from concierge.storage.models import JobRow
-from tests.daemons import free_port
-from tests.support.fake_telegram import TOKEN, FakeTelegram
+from tests.support.bot_process import bot_process, until
+from tests.support.fake_telegram import FakeTelegram
 
-ROOT = Path(__file__).resolve().parents[1]
 OWNER = 1
 STRANGERS = 100
 
 
 def _bot(tmp_path: Path, fake: FakeTelegram, run: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT / "src"),
-        "CONCIERGE_DATA_DIR": str(tmp_path / "data"),
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": fake.base_url,
-        "OWNER_IDS": f"telegram:{OWNER}",
-        "HTTP_PORT": str(free_port()),
-        "TORRENT_SOURCES": "",
-        "LOG_FORMAT": "json",
-    }
-    log = (tmp_path / f"bot-{run}.log").open("wb")
-    return subprocess.Popen(
-        [sys.executable, "-m", "concierge.cli", "serve"],
-        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-
-
-async def _until(what: str, seconds: float, check: object) -> None:
-    start = time.monotonic()
-    while not check():  # type: ignore[operator]
-        if time.monotonic() - start > seconds:
-            raise AssertionError(f"gave up waiting for {what} after {seconds:g} s")
-        await asyncio.sleep(0.05)
+    return bot_process(tmp_path, fake, f"bot-{run}", owner=OWNER)
 
 
 async def test_sigterm_with_a_hundred_queued_prompts_exits_in_time_and_loses_none(
@@ -70,11 +44,11 @@ async def test_sigterm_with_a_hundred_queued_prompts_exits_in_time_and_loses_non
         first = _bot(tmp_path, fake, "1")
         try:
             fake.push(fake.text_update(OWNER, "/start"))
-            await _until("the bot to answer its owner", 60, lambda: fake.sent_texts(OWNER))
+            await until("the bot to answer its owner", 60, lambda: fake.sent_texts(OWNER))
             fake.push_many(
                 [fake.text_update(1000 + n, "hello", name=f"G{n}") for n in range(STRANGERS)]
             )
-            await _until("the burst to be under way", 30, lambda: len(fake.sent_texts()) >= 20)
+            await until("the burst to be under way", 30, lambda: len(fake.sent_texts()) >= 20)
         finally:
             first.send_signal(signal.SIGTERM)
             stopping = time.monotonic()
@@ -88,8 +62,8 @@ async def test_sigterm_with_a_hundred_queued_prompts_exits_in_time_and_loses_non
 
         second = _bot(tmp_path, fake, "2")
         try:
-            await _until("the hour's ten prompts", 60, lambda: len(prompts()) >= 10)
-            await _until("the summary", 60, lambda: summary())
+            await until("the hour's ten prompts", 60, lambda: len(prompts()) >= 10)
+            await until("the summary", 60, lambda: summary())
             await asyncio.sleep(1)  # anything beyond ten prompts and one summary would come now
         finally:
             second.send_signal(signal.SIGTERM)

@@ -389,6 +389,14 @@ async def build_app(
     for kind in dispatcher.registry.skills[0].job_kinds:  # the core skill's own
         jobs.register(kind)
     scheduler.add([*dispatcher.registry.schedules, hourly])
+
+    async def queue_figures() -> None:
+        stats = await jobs.stats()
+        metrics.queue_depth.set(stats.depth)
+        metrics.queue_running.set(stats.running)
+        metrics.queue_lag.set(stats.oldest_due_seconds)
+
+    metrics.before_scrape.append(queue_figures)
     return App(
         settings=settings,
         db=db,

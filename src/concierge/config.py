@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = "development"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "console", "json"] = "auto"
+    replica_id: str | None = None  # names this process in logs and leases; default host-pid
     concierge_data_dir: Path = Path("./data")
     database_url: SecretStr | None = None
     encryption_key: SecretStr | None = None
@@ -199,6 +200,15 @@ class Settings(BaseSettings):
     @property
     def data_dir(self) -> Path:
         return self.concierge_data_dir
+
+    def replica_name(self) -> str:
+        """This process among replicas: ``REPLICA_ID``, else host name and process id."""
+        if self.replica_id:
+            return self.replica_id
+        import os
+        import socket
+
+        return f"{socket.gethostname()}-{os.getpid()}"
 
     def effective_jobs_backend(self) -> Literal["embedded", "procrastinate"]:
         """``auto``: procrastinate when the database is Postgres, the embedded engine on

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Protocol
 
 import structlog
+from prometheus_client import Histogram
 
 from concierge.core.access import Role
 from concierge.core.approvals import Approvals
@@ -57,16 +58,20 @@ class AccessPolicy:
 class Lanes:
     """One FIFO lock per user: a user's updates run in order, users in parallel."""
 
-    def __init__(self) -> None:
+    def __init__(self, wait: Histogram | None = None) -> None:
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, int] = {}
+        self._wait = wait
 
     @asynccontextmanager
     async def lane(self, key: str) -> AsyncIterator[None]:
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
+        queued_at = time.perf_counter()
         try:
             async with lock:
+                if self._wait is not None:
+                    self._wait.observe(time.perf_counter() - queued_at)
                 yield
         finally:
             self._waiting[key] -= 1
@@ -114,7 +119,7 @@ class Dispatcher:
             catalog=catalog,
             default_language=policy.default_language,
         )
-        self.lanes = Lanes()
+        self.lanes = Lanes(metrics.lane_wait)
         self._running: dict[str, asyncio.Task[None]] = {}
         self._cancelled_by_user: set[str] = set()
         self._inflight = 0

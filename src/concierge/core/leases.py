@@ -20,6 +20,7 @@ from typing import Protocol
 import structlog
 
 from concierge.core.clock import SYSTEM_CLOCK, Clock
+from concierge.core.metrics import Metrics
 
 log = structlog.get_logger(__name__)
 
@@ -53,6 +54,7 @@ class Lease:
         on_loss: Hook,
         ttl: timedelta = DEFAULT_TTL,
         clock: Clock = SYSTEM_CLOCK,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self.name = name
@@ -64,6 +66,14 @@ class Lease:
         self.held = False
         self._renewed_at = clock.now()
         self._task: asyncio.Task[None] | None = None
+        self._gauge = metrics.lease_held.labels(name) if metrics is not None else None
+        if self._gauge is not None:
+            self._gauge.set(0)
+
+    def _set_held(self, held: bool) -> None:
+        self.held = held
+        if self._gauge is not None:
+            self._gauge.set(1 if held else 0)
 
     async def start(self) -> None:
         await self.step()  # the first replica up starts at once
@@ -88,9 +98,9 @@ class Lease:
                 log.error("lease_start_failed", lease=self.name, error=str(exc))
                 await self._store.release(self.name, self.holder)
                 return
-            self.held = True
+            self._set_held(True)
         elif not ok and self.held:
-            self.held = False
+            self._set_held(False)
             log.warning("lease_lost", lease=self.name, holder=self.holder)
             await self._on_loss()
 
@@ -107,7 +117,7 @@ class Lease:
                 await self._task
             self._task = None
         if self.held:
-            self.held = False
+            self._set_held(False)
             await self._on_loss()
             try:
                 await self._store.release(self.name, self.holder)

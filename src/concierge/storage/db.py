@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -93,6 +93,8 @@ class Database:
             command.upgrade(cfg, "heads")  # skills may keep their own branches
 
         async with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # replicas starting at once migrate in turn
+                await conn.execute(text("SELECT pg_advisory_xact_lock(7406353820115)"))
             await conn.run_sync(run)
 
     async def migration_status(self) -> tuple[str | None, str | None]:

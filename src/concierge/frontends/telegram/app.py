@@ -138,8 +138,17 @@ class TelegramFrontend:
 
     # --- lifecycle -----------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Check the token, publish commands, then poll or register the webhook."""
+    @property
+    def single(self) -> bool:
+        """Long polling takes the bot's one update stream: one replica polls (a lease)."""
+        return not self.webhook_url
+
+    async def start(self, *, receive: bool = True) -> None:
+        """Check the token, publish commands, then poll or register the webhook.
+
+        ``receive=False`` starts sending only (notices, progress edits, fetching files for
+        jobs): a worker process, or a replica waiting for the polling lease.
+        """
         try:
             await self.application.initialize()
         except InvalidToken:
@@ -148,6 +157,12 @@ class TelegramFrontend:
             ) from None
         except TelegramError as exc:
             raise TelegramStartError(f"Telegram is unreachable: {self.redact(str(exc))}") from None
+        if receive:
+            await self.start_receiving()
+        self.notifier.register(PLATFORM, self.sender)
+
+    async def start_receiving(self) -> None:
+        """Publish the commands and take updates: poll, or accept the webhook's POSTs."""
         await self._publish_commands()
         if self.webhook_url:
             await self.application.bot.set_webhook(
@@ -168,17 +183,21 @@ class TelegramFrontend:
             log.info("telegram_polling_started", bot=self.application.bot.username)
         await self.application.start()
         self.webhook.accepting = True
-        self.notifier.register(PLATFORM, self.sender)
 
-    async def stop(self) -> None:
-        """Stop taking updates; the webhook stays registered so Telegram keeps them."""
-        self.notifier.unregister(PLATFORM)
+    async def stop_receiving(self) -> None:
+        """Take no more updates (those in hand finish); sending goes on."""
         self.webhook.accepting = False
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
+            log.info("telegram_polling_stopped")
         if self.application.running:
             await self.application.stop()
+
+    async def stop(self) -> None:
+        """Stop taking updates; the webhook stays registered so Telegram keeps them."""
+        self.notifier.unregister(PLATFORM)
+        await self.stop_receiving()
         await self.application.shutdown()
 
     def routes(self) -> list[Route]:
