@@ -10,6 +10,7 @@ import structlog
 from pydantic import BaseModel, SecretStr
 
 from concierge.adapters import assembly
+from concierge.adapters.digest_assembly import digest_deps
 from concierge.adapters.http import HttpFactory
 from concierge.adapters.letterboxd import LetterboxdFeed
 from concierge.adapters.retro_assembly import admin_deps, retro_deps
@@ -34,7 +35,7 @@ from concierge.core.scheduler import Scheduler
 from concierge.core.schedules import Every, Schedule
 from concierge.core.skill import Skill
 from concierge.core.time_commands import TimeZoneCommands
-from concierge.skills import admin, downloads, grab, memory, movies, retro, voice
+from concierge.skills import admin, digests, downloads, grab, memory, movies, retro, voice
 from concierge.skills.downloads.factory import default_factory
 from concierge.skills.downloads.library import LibraryIndex
 from concierge.skills.downloads.render import send_button
@@ -271,6 +272,7 @@ def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> l
                 settings.trakt_sync_minutes,
             )
         ),
+        digests.build(digest_deps(settings, core, http)),
     ]
 
 
