@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from concierge.bootstrap import App, build_app
-from concierge.core.messages import Button, Reply, Text
+from concierge.core.messages import Button, MessageHandle, Reply, Text
+from concierge.core.notify import DeliveryFailed
 from concierge.skills.memory.profile import ProfileStore
 from concierge.skills.movies.lists import ListEntry, TitleLists
 from tests.fakes.clock import FakeClock
@@ -102,12 +103,14 @@ SCI_FI_FAN = {
 }
 
 
+def is_digest(reply: Reply) -> bool:
+    head = reply.text.split("\n", 1)[0].lower() if isinstance(reply, Text) else ""
+    return "digest" in head or "дайджест" in head
+
+
 def digests_to(sender: RecordingSender, platform_id: int) -> list[Text]:
     return [
-        d.reply
-        for d in sender.to(platform_id)
-        if isinstance(d.reply, Text) and "digest" in d.reply.text.split("\n", 1)[0].lower()
-        or isinstance(d.reply, Text) and "дайджест" in d.reply.text.split("\n", 1)[0].lower()
+        d.reply for d in sender.to(platform_id) if isinstance(d.reply, Text) and is_digest(d.reply)
     ]
 
 
@@ -118,3 +121,18 @@ def button(reply: Reply, label: str) -> Button:
             if found.label == label:
                 return found
     raise AssertionError(f"no button {label!r} in {[b.label for r in reply.buttons for b in r]}")
+
+
+class FlakySender(RecordingSender):
+    """Refuses the first ``failures`` sends, as a platform outage would."""
+
+    def __init__(self, clock: FakeClock, failures: int) -> None:
+        super().__init__(clock)
+        self.failures = failures
+        self.refused = 0
+
+    async def send_to_user(self, platform_user_id: int, reply: Reply) -> MessageHandle:
+        if self.refused < self.failures:
+            self.refused += 1
+            raise DeliveryFailed("the platform did not answer")
+        return await super().send_to_user(platform_user_id, reply)

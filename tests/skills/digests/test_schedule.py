@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from concierge.bootstrap import App
 from tests.fakes.clock import FakeClock
-from tests.skills.digests.conftest import RecordingSender, digest_app, digests_to
+from tests.skills.digests.conftest import RecordingSender, digest_app, is_digest
 from tests.support.app import Person
 from tests.support.fixture_server import FixtureServer
 
@@ -42,12 +42,8 @@ async def open_app(
 
 
 def local_sends(sender: RecordingSender, platform_id: int, zone: str) -> list[tuple[str, str]]:
-    digests = {id(d) for d in digests_to(sender, platform_id)}
-    return [
-        (d.at.astimezone(ZoneInfo(zone)).date().isoformat(), d.at.astimezone(ZoneInfo(zone)).strftime("%H:%M"))
-        for d in sender.to(platform_id)
-        if id(d.reply) in digests
-    ]
+    local = [d.at.astimezone(ZoneInfo(zone)) for d in sender.to(platform_id) if is_digest(d.reply)]
+    return [(at.date().isoformat(), at.strftime("%H:%M")) for at in local]
 
 
 async def test_daily_digests_at_local_nine_across_dst_restarts_and_two_apps(
@@ -65,9 +61,7 @@ async def test_daily_digests_at_local_nine_across_dst_restarts_and_two_apps(
         assert tokyo.outbox.texts()[-1].startswith("Digest: every day at 09:00 (Asia/Tokyo).")
         await la.say("/digest")
         await la.press(la.outbox.button("Daily").id)
-        assert la.outbox.texts()[-1].startswith(
-            "Digest: every day at 09:00 (America/Los_Angeles)."
-        )
+        assert la.outbox.texts()[-1].startswith("Digest: every day at 09:00 (America/Los_Angeles).")
         await step([app], clock, datetime(2026, 3, 7, 12, 0, tzinfo=UTC))
     async with AsyncExitStack() as stack:  # a restart, then two apps on one database
         first = await open_app(stack, tmp_path, clock, server, sender, database)
