@@ -4,7 +4,8 @@ summary, Russian for a Russian user, and its buttons."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -148,3 +149,36 @@ async def test_scheduled_digest_for_a_russian_user_with_a_model_summary(
         "5. 📰 Denis Villeneuve confirms a new sci-fi project — Screen Daily Wire\n\n"
         "👎 N: меньше похожего на пункт N."
     )
+
+
+async def test_weekly_digest_on_sunday_lists_up_to_ten_with_headlines_shown_as_written(
+    fake: FakeTelegram, tmp_path: Path, server: FixtureServer
+) -> None:
+    clock = FakeClock(datetime(2026, 3, 7, 12, 0, tzinfo=UTC))  # a Saturday
+    async with digest_app(tmp_path, clock, server) as app:
+        async with running(frontend(app, fake)):
+            fake.push(fake.text_update(ANN, "/digest"))
+            menu = await said(fake, ANN, 1, "the settings")
+            press(fake, ANN, "Weekly")
+            weekly = await said(fake, ANN, 2, "weekly on")
+            press(fake, ANN, "18:00")
+            at_six = await said(fake, ANN, 3, "at six")
+            for hour in range(15, 46, 3):  # to Sunday 18:00 UTC and past it
+                clock.set(datetime(2026, 3, 7, tzinfo=UTC) + timedelta(hours=hour))
+                await app.scheduler.tick()
+                await app.jobs.run_until_idle()
+            digest = await said(fake, ANN, 4, "the weekly digest")
+            await asyncio.sleep(0.2)
+    assert menu.startswith("Digest: off.\nNo quiet hours.\n")
+    assert weekly.startswith("Digest: every week on Sun at 09:00 (UTC).")
+    assert at_six.startswith("Digest: every week on Sun at 18:00 (UTC).")
+    assert len(fake.sent_texts(ANN)) == 4  # one weekly digest, no daily one
+    lines = digest.splitlines()
+    assert lines[0] == "🗓 Your weekly digest · 2026-03-08"
+    items = [line.split(" ", 1)[1] for line in lines if line[:2].rstrip(".").isdigit()]
+    assert len(items) == 10
+    assert "📰 Festival line-up [leaked](https://evil.example) — Festival Notes" in items
+    assert "📰 Box office: a quiet weekend & a surprise — Screen Daily Wire" in items
+    call = fake.calls_to("sendMessage", chat_id=ANN)[-1]
+    links = {e.get("url") for e in call.params.get("entities", []) if e["type"] == "text_link"}
+    assert "https://fest.example/line-up" in links and "https://evil.example" not in links

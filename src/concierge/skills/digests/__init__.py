@@ -13,8 +13,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from concierge.core.buttons import ButtonStore
 from concierge.core.deps import CoreServices
+from concierge.core.jobs import JobContext, JobKind
+from concierge.core.schedules import Every, Schedule
 from concierge.core.skill import Command, Skill
 from concierge.skills.digests.cache import SharedFetches
 from concierge.skills.digests.commands import DigestCommands
@@ -28,6 +32,21 @@ from concierge.skills.memory.profile import ProfileStore
 from concierge.skills.movies.lists import TitleLists
 
 __all__ = ["DigestsDeps", "build"]
+
+PRUNE = "digests.prune"
+
+
+class PrunePayload(BaseModel):
+    """Pruning needs no arguments."""
+
+
+def prune_kind(cache: SharedFetches) -> JobKind[PrunePayload]:
+    """Old shared answers go; idempotent, so a doubled run is harmless."""
+
+    async def run(_ctx: JobContext, _payload: PrunePayload) -> None:
+        await cache.prune()
+
+    return JobKind(PRUNE, PrunePayload, run)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +64,9 @@ class DigestsDeps:
 def build(deps: DigestsDeps) -> Skill:
     core = deps.core
     store = DigestStore(core.db, core.clock)
+    cache = SharedFetches(core.db, core.clock, deps.cache_ttl)
     sources = Sources(
-        cache=SharedFetches(core.db, core.clock, deps.cache_ttl),
+        cache=cache,
         catalog=deps.catalog,
         feeds=deps.feeds,
         feed_urls=deps.feed_urls,
@@ -76,6 +96,7 @@ def build(deps: DigestsDeps) -> Skill:
             UNSUBSCRIBE: commands.on_unsubscribe,
             LESS: commands.on_less,
         },
-        job_kinds=[jobs.job_kind()],
+        job_kinds=[jobs.job_kind(), prune_kind(cache)],
+        schedules=[Schedule(PRUNE, PRUNE, Every(timedelta(hours=6)))],
         home=Path(__file__).parent,
     )
