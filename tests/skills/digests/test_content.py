@@ -115,7 +115,8 @@ async def test_a_failing_source_is_named_and_a_refused_feed_is_never_fetched(
     text = unescape_literal(digest.text)
     assert text.splitlines()[0] == "☀️ *Ваш дайджест дня* · 2026-03-07"
     assert "📰 [Box office: a quiet weekend & a surprise]" in text  # the feed still came
-    assert "🎬" not in text  # TMDB did not answer
+    assert "Звёздный протокол" not in text  # now playing did not answer …
+    assert "🎬 *Орбита пепла (2026)* — в кино с 12.03" in text  # … the coming films did
     assert text.endswith(
         "В этот раз без (источник не ответил): TMDB, 169.254.169.254.\n\n"
         "👎 N: меньше похожего на пункт N."

@@ -129,28 +129,35 @@ class Gatherer:
     async def _releases(
         self, found: Found, catalog: ReleaseCatalog, taste: Taste, lang: str, today: date
     ) -> None:
-        cache = self._s.cache
+        """Each TMDB list on its own: one that fails leaves the others in."""
+        cache, failed = self._s.cache, False
+        playing_until = today - timedelta(days=PLAYING_DAYS)
+        coming_until = today + timedelta(days=UPCOMING_DAYS)
         try:
             playing = await cache.get(
                 f"tmdb now_playing {lang}", Release, lambda: catalog.now_playing(lang=lang)
             )
+            for release in playing:
+                if release.released is None or release.released >= playing_until:
+                    self._add(found, _release_item(release, taste))
+        except ExternalServiceError:
+            failed = True
+        try:
             upcoming = await cache.get(
                 f"tmdb upcoming {lang}", Release, lambda: catalog.upcoming(lang=lang)
             )
-            for release in playing:
-                if release.released is None or today - release.released <= timedelta(
-                    days=PLAYING_DAYS
-                ):
-                    self._add(found, _release_item(release, taste))
             for release in upcoming:
-                if release.released is not None and today < release.released <= today + timedelta(
-                    days=UPCOMING_DAYS
-                ):
+                if release.released is not None and today < release.released <= coming_until:
                     self._add(found, _release_item(release, taste))
+        except ExternalServiceError:
+            failed = True
+        try:
             await self._discover(found, catalog, taste, lang, today)
             for name in taste.liked_people:
                 await self._person(found, catalog, taste, name, lang, today)
         except ExternalServiceError:
+            failed = True
+        if failed:
             found.problems.append("TMDB")
 
     async def _discover(
