@@ -122,3 +122,14 @@ async def test_a_failing_source_is_named_and_a_refused_feed_is_never_fetched(
         "👎 N: меньше похожего на пункт N."
     )
     assert len(server.hits_for(f"{TMDB}/movie/now_playing")) == 3  # two retries, then given up
+
+
+async def test_asking_in_words_shows_todays_digest_with_the_offline_model(
+    tmp_path: Path, server: FixtureServer
+) -> None:
+    async with digest_app(tmp_path, FakeClock(NOW), server) as app:
+        ann, ivan = Person(app, ME), Person(app, ME + 1, lang="ru")
+        await ann.say("what's new for me?")
+        await ivan.say("что нового для меня?")
+    assert any(t.startswith("✨ *What is new for you* · 2026-03-07") for t in ann.outbox.texts())
+    assert any(t.startswith("✨ *Что нового для вас* · 2026-03-07") for t in ivan.outbox.texts())

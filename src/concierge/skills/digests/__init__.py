@@ -28,6 +28,7 @@ from concierge.skills.digests.ports import DigestWriter, FeedReader, MonitorMatc
 from concierge.skills.digests.render import LESS, SET, SETTINGS, UNSUBSCRIBE
 from concierge.skills.digests.service import DigestService, Language
 from concierge.skills.digests.store import DigestStore
+from concierge.skills.digests.tools import digest_intents, digest_tools
 from concierge.skills.memory.profile import ProfileStore
 from concierge.skills.movies.lists import TitleLists
 
@@ -96,6 +97,8 @@ def build(deps: DigestsDeps) -> Skill:
             UNSUBSCRIBE: commands.on_unsubscribe,
             LESS: commands.on_less,
         },
+        tools=digest_tools(commands),
+        intents=digest_intents(),
         job_kinds=[jobs.job_kind(), prune_kind(cache)],
         schedules=[Schedule(PRUNE, PRUNE, Every(timedelta(hours=6)))],
         home=Path(__file__).parent,

@@ -76,7 +76,8 @@ class DigestCommands:
 
         await ctx.reply(await prefs_reply(ctx.t, prefs, zone, button))
 
-    async def _now(self, ctx: Context) -> None:
+    async def show_now(self, ctx: Context) -> int:
+        """Today's digest built afresh and shown here; how many items it holds."""
         day = await self._service.today(ctx.user.id)
         digest = await self._service.digest(ctx.user, "now", day, fresh=True)
 
@@ -84,6 +85,10 @@ class DigestCommands:
             return await ctx.button(label, action, payload)
 
         await ctx.reply(await digest_reply(ctx.t, digest, day, button))
+        return len(digest.items)
+
+    async def _now(self, ctx: Context) -> None:
+        await self.show_now(ctx)
 
     async def quiet(self, ctx: Context) -> None:
         args = ctx.inbound.args.strip().lower()
