@@ -60,9 +60,10 @@ class DigestCommands:
 
     async def _change(self, ctx: Context, changes: dict[str, Any]) -> None:
         before = await self._service.store.prefs(ctx.user.id)
-        if not before.subscribed and ("hour" in changes or "weekday" in changes):
-            changes.setdefault("daily", "weekday" not in changes)  # an hour alone: daily
-            changes.setdefault("weekly", "weekday" in changes)
+        if "weekday" in changes:  # picking a weekday asks for the weekly digest
+            changes.setdefault("weekly", True)
+        if not before.subscribed and "hour" in changes:  # an hour alone: the daily one
+            changes.setdefault("daily", not changes.get("weekly", False))
         prefs = await self._service.store.set_prefs(ctx.user.id, **changes)
         await self._jobs.apply(prefs)
         await self._menu(ctx)
