@@ -10,6 +10,7 @@ import structlog
 from pydantic import BaseModel, SecretStr
 
 from concierge.adapters import assembly
+from concierge.adapters.digest_assembly import digest_deps
 from concierge.adapters.http import HttpFactory
 from concierge.adapters.letterboxd import LetterboxdFeed
 from concierge.adapters.monitors_assembly import monitors_deps
@@ -35,7 +36,7 @@ from concierge.core.scheduler import Scheduler
 from concierge.core.schedules import Every, Schedule
 from concierge.core.skill import Skill
 from concierge.core.time_commands import TimeZoneCommands
-from concierge.skills import admin, downloads, grab, memory, monitors, movies, retro, voice
+from concierge.skills import admin, digests, downloads, grab, memory, monitors, movies, retro, voice
 from concierge.skills.downloads.factory import default_factory
 from concierge.skills.downloads.library import LibraryIndex
 from concierge.skills.downloads.render import send_button
@@ -247,6 +248,7 @@ def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> l
         card_buttons=[monitors.card_button(core.clock)],
     )
     shared = movies.service_for(movies_deps)  # one search: movies and monitors share it
+    watching = monitors.build(monitors_deps(settings, core, shared, torrent_buttons))
     return [
         retro.build(retro_deps(settings, core)),
         admin.build(admin_deps(settings, core)),
@@ -261,7 +263,7 @@ def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> l
         ),
         movies.build(movies_deps, service=shared),
         # release monitors and series: the same search, the /find buttons, users' own clients
-        monitors.build(monitors_deps(settings, core, shared, torrent_buttons)).skill,
+        watching.skill,
         grab.build(grab.GrabDeps(core=core, config=grab_config(settings))),
         voice.build(assembly.voice_deps(settings, core, http)),
         memory.build(
@@ -275,6 +277,7 @@ def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> l
                 settings.trakt_sync_minutes,
             )
         ),
+        digests.build(digest_deps(settings, core, http, matches=watching.service)),
     ]
 
 

@@ -124,6 +124,12 @@ class Settings(BaseSettings):
     trakt_base_url: str = "https://api.trakt.tv"
     trakt_sync_minutes: int = Field(default=60, ge=5)
 
+    # --- digests ---
+    digest_feeds: CsvList = Field(default_factory=list)  # RSS/Atom URLs for news headlines
+    digest_feeds_allow_private: bool = False  # feeds on loopback/LAN addresses (homelab, tests)
+    digest_cache_minutes: int = Field(default=60, ge=1)  # shared TMDB/feed answers kept this long
+    digest_summary: Literal["auto", "llm", "list"] = "auto"  # auto: the LLM when one is set
+
     # --- downloads ---
     torrent_client_url: SecretStr | None = None
     torrent_client_users: CsvList = Field(default_factory=list)
@@ -178,6 +184,7 @@ class Settings(BaseSettings):
         "torrent_client_users",
         "grab_routes",
         "grab_allowed_endpoints",
+        "digest_feeds",
         mode="before",
     )(_split_csv)
 
