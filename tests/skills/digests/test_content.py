@@ -66,7 +66,7 @@ async def test_monitor_matches_and_followed_series_lead_the_digest(
 ) -> None:
     matches = Matches({})
 
-    def with_matches(settings: Any, core: Any, http: Any) -> Any:
+    def with_matches(settings: Any, core: Any, http: Any, **_wired: Any) -> Any:
         return digest_assembly.digest_deps(settings, core, http, matches=matches)
 
     monkeypatch.setattr(bootstrap, "digest_deps", with_matches)
