@@ -1,18 +1,25 @@
 """Seconds to transcribe 30 s of speech with the packaged Whisper base model on 2 threads.
 
-30 s of English is spoken by espeak-ng, encoded as OGG/Opus like a Telegram voice note
-and converted by the voice service's ffmpeg step. A fresh child process then measures:
-cold (joining/verifying the model folder, loading it, the first transcription), warm
-(the median of three more), the real-time factor (seconds per audio second), the ratio of
-audio length to transcription time and the child's peak RSS. The same-run baseline is
-faster-whisper's defaults (beam 5, no VAD, conditioned on the previous text), what a
-plain integration would cost on the same audio and machine. The goal is ≤ 3 s warm.
+~28 s of English is spoken by espeak-ng, encoded as OGG/Opus like a Telegram voice note
+and converted by the voice service's ffmpeg step. A fresh child process then measures
+cold (joining/verifying the model folder, loading it, the first transcription) and, in
+``--rounds`` interleaved rounds (so every configuration sees the same load on a shared
+machine), each decoding configuration warm: wall seconds (median and spread), CPU
+seconds ÷ threads (what an otherwise idle machine would take), and word accuracy
+against the spoken text (1 − WER).
 
-Run: uv run python bench/transcribe.py
+Configurations: the adapter as shipped (``LocalWhisper`` defaults: VAD first, language
+read from the first window, whose encoder output is reused for decoding; greedy), the
+previous configuration as the same-run baseline (language detected by a separate
+encoder pass, then VAD, greedy), faster-whisper's defaults, and variants of ours (beam 5,
+no timestamps, no VAD) and the batched pipeline. The goal is ≤ 3 s warm.
+
+Run: uv run python bench/transcribe.py [--rounds 5]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -22,12 +29,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from concierge.adapters.stt_local import LocalWhisper  # noqa: E402
+from concierge.adapters.stt_local import DecodeOptions, LocalWhisper  # noqa: E402
+from concierge.services.transcriber import word_accuracy  # noqa: E402
 from concierge.services.voice import AudioWorkshop, VoiceLimits  # noqa: E402
 
 THREADS = 2
@@ -39,6 +49,9 @@ TEXT = (
     "the sea in August. Tomorrow I want to find a good science fiction movie in high quality "
     "and watch it with my friends on Saturday evening after dinner."
 )
+OURS = "shipped: VAD, one encoder pass, beam 1"
+PREVIOUS = "previous: detect pass + VAD, beam 1"
+DEFAULTS = "faster-whisper defaults (beam 5, no VAD)"
 
 
 def speech(folder: Path) -> Path:
@@ -60,75 +73,125 @@ async def convert(data: bytes, folder: Path) -> tuple[Path, float, float]:
     return wav, probe.seconds, time.perf_counter() - started
 
 
-def child(wav: Path, seconds: float, data_dir: Path) -> None:
-    """Cold then warm in this fresh process; prints one JSON line."""
-    whisper = LocalWhisper(None, data_dir=data_dir, threads=THREADS, beam_size=1)
+def configurations(
+    whisper: LocalWhisper, wav: Path, seconds: float
+) -> dict[str, Callable[[], str]]:
+    """Each configuration as a call returning the text heard. The baselines run on a
+    plain ``WhisperModel`` (no reused window), loaded like ours."""
+    from faster_whisper import BatchedInferencePipeline, WhisperModel
+    from faster_whisper.audio import decode_audio
 
-    async def once() -> tuple[float, str]:
-        started = time.perf_counter()
-        result = await whisper.transcribe(wav, audio_seconds=seconds, hint="en")
-        return time.perf_counter() - started, result.text
+    folder = str(whisper.model_folder())
+    plain = WhisperModel(folder, device="cpu", compute_type="int8", cpu_threads=THREADS)
+    audio = decode_audio(str(wav), sampling_rate=16_000)
 
-    cold, text = asyncio.run(once())
-    warm: list[float] = []
-    cpu: list[float] = []
-    for _ in range(3):
-        cpu_before = time.process_time()
-        warm.append(asyncio.run(once())[0])
-        cpu.append(time.process_time() - cpu_before)
-    model = whisper.load()
+    def ours(variant: LocalWhisper) -> Callable[[], str]:
+        def run() -> str:
+            result = asyncio.run(variant.transcribe(wav, audio_seconds=seconds, hint="en"))
+            return result.text
+
+        return run
+
+    def joined(segments: Any) -> str:
+        return " ".join(s.text.strip() for s in segments)
+
+    def previous() -> str:  # what LocalWhisper did before: detection re-encodes window 1
+        language, _confidence, _ = plain.detect_language(audio)
+        return joined(
+            plain.transcribe(
+                audio,
+                language=language,
+                beam_size=1,
+                vad_filter=True,
+                condition_on_previous_text=False,
+            )[0]
+        )
+
+    batched = BatchedInferencePipeline(plain)
+    return {
+        OURS: ours(whisper),
+        PREVIOUS: previous,
+        DEFAULTS: lambda: joined(plain.transcribe(audio)[0]),
+        "ours + beam 5": ours(whisper.variant(DecodeOptions(beam_size=5))),
+        "ours + without_timestamps": ours(whisper.variant(DecodeOptions(without_timestamps=True))),
+        "ours without VAD": ours(whisper.variant(DecodeOptions(vad_filter=False))),
+        "batched pipeline (16, beam 1, VAD)": lambda: joined(
+            batched.transcribe(audio, batch_size=16, beam_size=1)[0]
+        ),
+    }
+
+
+def child(wav: Path, seconds: float, data_dir: Path, rounds: int) -> None:
+    """Cold then every configuration warm, interleaved; prints one JSON line."""
+    whisper = LocalWhisper(None, data_dir=data_dir, threads=THREADS)
     started = time.perf_counter()
-    segments, _ = model.transcribe(str(wav), language="en")  # faster-whisper's defaults
-    " ".join(s.text for s in segments)
-    baseline = time.perf_counter() - started
+    first = asyncio.run(whisper.transcribe(wav, audio_seconds=seconds, hint="en"))
+    cold = time.perf_counter() - started
+    configs = configurations(whisper, wav, seconds)
+    for run in configs.values():  # each path once before timing (allocations, VAD model)
+        run()
+    wall: dict[str, list[float]] = {name: [] for name in configs}
+    cpu: dict[str, list[float]] = {name: [] for name in configs}
+    heard: dict[str, str] = {}
+    for _ in range(rounds):
+        for name, run in configs.items():
+            cpu_before, wall_before = time.process_time(), time.perf_counter()
+            heard[name] = run()
+            wall[name].append(time.perf_counter() - wall_before)
+            cpu[name].append(time.process_time() - cpu_before)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    figures = {"cold": cold, "warm": warm, "cpu": cpu, "baseline": baseline, "rss": rss_mb}
-    print(json.dumps({**figures, "text": text}))
+    print(json.dumps({"cold": cold, "first": first.text, "wall": wall, "cpu": cpu,
+                      "heard": heard, "rss": rss_mb}))  # fmt: skip
+
+
+def report(figures: dict[str, Any], seconds: float, conversion: float, rounds: int) -> None:
+    wall, cpu, heard = figures["wall"], figures["cpu"], figures["heard"]
+    median = {name: statistics.median(runs) for name, runs in wall.items()}
+    warm, previous = median[OURS], median[PREVIOUS]
+    print(f"audio: {seconds:.1f} s of espeak-ng English, OGG/Opus → WAV in {conversion:.2f} s")
+    print(f"cpu: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}, {THREADS} threads")
+    print(f"cold (join + verify + load + first): {figures['cold']:.2f} s")
+    print(f"{'configuration':<40} {'median':>7} {'spread':>13} {'cpu/thr':>8} "
+          f"{'vs prev':>8} {'words':>6}")  # fmt: skip
+    for name, runs in wall.items():
+        spread = f"{min(runs):.2f}–{max(runs):.2f}"
+        share = statistics.median(cpu[name]) / THREADS
+        accuracy = word_accuracy(TEXT, heard[name])
+        print(f"{name:<40} {median[name]:>6.2f}s {spread:>12}s {share:>7.2f}s "
+              f"{median[name] / previous:>7.2f}x {accuracy:>6.1%}")  # fmt: skip
+    print(
+        f"warm (median of {rounds}): {warm:.2f} s  (runs: {', '.join(f'{w:.2f}' for w in wall[OURS])})"
+    )
+    print(f"baseline (previous configuration, same run): {previous:.2f} s = {warm / previous:.2f}x")
+    print(f"faster-whisper defaults: {median[DEFAULTS]:.2f} s")
+    print(
+        f"real-time factor warm: {warm / seconds:.3f}  ({seconds / warm:.1f}x faster than real time)"
+    )
+    cpu_share = statistics.median(cpu[OURS]) / THREADS
+    print(f"peak RSS: {figures['rss']:.0f} MB")
+    print(f"goal ≤ 3 s warm: {'met' if warm <= 3 else 'NOT met'} (wall), "
+          f"{'met' if cpu_share <= 3 else 'NOT met'} (CPU ÷ threads {cpu_share:.2f} s)")  # fmt: skip
+    print(f"heard: {heard[OURS][:120]}…")
 
 
 def main() -> None:
-    if len(sys.argv) == 5 and sys.argv[1] == "--child":
-        child(Path(sys.argv[2]), float(sys.argv[3]), Path(sys.argv[4]))
+    if len(sys.argv) == 6 and sys.argv[1] == "--child":
+        child(Path(sys.argv[2]), float(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5]))
         return
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    rounds = parser.parse_args().rounds
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         wav, seconds, conversion = asyncio.run(convert(speech(folder).read_bytes(), folder))
         data_dir = folder / "data"  # empty: the cold run joins and verifies the model too
         out = subprocess.run(
-            [sys.executable, __file__, "--child", str(wav), str(seconds), str(data_dir)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
+            [sys.executable, __file__, "--child", str(wav), str(seconds), str(data_dir),
+             str(rounds)],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
         figures = json.loads(out.strip().splitlines()[-1])
-    warm = statistics.median(figures["warm"])
-    print(f"audio: {seconds:.1f} s of espeak-ng English, OGG/Opus → WAV in {conversion:.2f} s")
-    print(f"cpu: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}, {THREADS} threads")
-    print(f"cold (join + verify + load + first): {figures['cold']:.2f} s")
-    print(
-        f"warm (median of 3): {warm:.2f} s  (runs: {', '.join(f'{w:.2f}' for w in figures['warm'])})"
-    )
-    print(
-        f"real-time factor warm: {warm / seconds:.3f}  ({seconds / warm:.1f}x faster than real time)"
-    )
-    print(
-        f"ratio transcription/audio: warm {warm / seconds:.1%}, cold {figures['cold'] / seconds:.1%}"
-    )
-    print(
-        f"baseline (faster-whisper defaults: beam 5, no VAD): {figures['baseline']:.2f} s "
-        f"= {figures['baseline'] / warm:.2f}x ours"
-    )
-    cpu = statistics.median(figures["cpu"])
-    print(
-        f"CPU time per warm run: {cpu:.2f} s; on {THREADS} otherwise idle cores ≈ "
-        f"{cpu / THREADS:.2f} s wall (the wall figures include other processes' load)"
-    )
-    print(f"peak RSS: {figures['rss']:.0f} MB")
-    print(
-        f"goal ≤ 3 s warm: {'met' if warm <= 3 else 'NOT met'} (wall), "
-        f"{'met' if cpu / THREADS <= 3 else 'NOT met'} (CPU ÷ threads)"
-    )
-    print(f"heard: {figures['text'][:120]}…")
+    report(figures, seconds, conversion, rounds)
 
 
 if __name__ == "__main__":

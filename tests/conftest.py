@@ -109,6 +109,16 @@ def _run_in_thread(coro: Any) -> Any:
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh, migrated Postgres database for this test session, dropped at the end."""
+    yield from _postgres_database(migrated=True)
+
+
+@pytest.fixture
+def empty_postgres_url() -> Iterator[str]:
+    """A fresh Postgres database with no tables, for this test only."""
+    yield from _postgres_database(migrated=False)
+
+
+def _postgres_database(*, migrated: bool) -> Iterator[str]:
     if not POSTGRES_URL:
         if os.environ.get("CI"):
             pytest.fail("CI must run the Postgres tests: TEST_DATABASE_URL is not set")
@@ -135,7 +145,8 @@ def postgres_url() -> Iterator[str]:
         await db.upgrade()
         await db.close()
 
-    _run_in_thread(migrate())
+    if migrated:
+        _run_in_thread(migrate())
     try:
         yield url
     finally:

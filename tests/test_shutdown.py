@@ -2,58 +2,33 @@
 
 The real bot (`concierge serve`, a subprocess) takes a burst of 100 strangers through
 the fake Bot API. Approval prompts are jobs, so nothing waits on Telegram's pacing at
-shutdown; after a restart the owner gets the prompts of the hour (ten) and the summary
-for the rest is queued for the hour's end.
+shutdown; after a restart the owner gets the prompts of the hour (ten), and at the hour's
+end (the test moves the queued summary's due time to now, as if the hour had passed while
+the bot was down) one summary for the other ninety.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from concierge.serve import DRAIN_SECONDS
 from concierge.storage.db import Database
 from concierge.storage.models import JobRow
-from tests.daemons import free_port
-from tests.support.fake_telegram import TOKEN, FakeTelegram
+from tests.support.bot_process import bot_process, until
+from tests.support.fake_telegram import FakeTelegram
 
-ROOT = Path(__file__).resolve().parents[1]
 OWNER = 1
 STRANGERS = 100
 
 
 def _bot(tmp_path: Path, fake: FakeTelegram, run: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT / "src"),
-        "CONCIERGE_DATA_DIR": str(tmp_path / "data"),
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": fake.base_url,
-        "OWNER_IDS": f"telegram:{OWNER}",
-        "HTTP_PORT": str(free_port()),
-        "TORRENT_SOURCES": "",
-        "LOG_FORMAT": "json",
-    }
-    log = (tmp_path / f"bot-{run}.log").open("wb")
-    return subprocess.Popen(
-        [sys.executable, "-m", "concierge.cli", "serve"],
-        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-
-
-async def _until(what: str, seconds: float, check: object) -> None:
-    start = time.monotonic()
-    while not check():  # type: ignore[operator]
-        if time.monotonic() - start > seconds:
-            raise AssertionError(f"gave up waiting for {what} after {seconds:g} s")
-        await asyncio.sleep(0.05)
+    return bot_process(tmp_path, fake, f"bot-{run}", owner=OWNER)
 
 
 async def test_sigterm_with_a_hundred_queued_prompts_exits_in_time_and_loses_none(
@@ -69,38 +44,52 @@ async def test_sigterm_with_a_hundred_queued_prompts_exits_in_time_and_loses_non
         first = _bot(tmp_path, fake, "1")
         try:
             fake.push(fake.text_update(OWNER, "/start"))
-            await _until("the bot to answer its owner", 60, lambda: fake.sent_texts(OWNER))
+            await until("the bot to answer its owner", 60, lambda: fake.sent_texts(OWNER))
             fake.push_many(
                 [fake.text_update(1000 + n, "hello", name=f"G{n}") for n in range(STRANGERS)]
             )
-            await _until("the burst to be under way", 30, lambda: len(fake.sent_texts()) >= 20)
+            await until("the burst to be under way", 30, lambda: len(fake.sent_texts()) >= 20)
         finally:
             first.send_signal(signal.SIGTERM)
             stopping = time.monotonic()
             first.wait(DRAIN_SECONDS + 30)
             took = time.monotonic() - stopping
         sent_before = len(prompts())
+        summaries = await _summary_jobs_due_now(tmp_path)
+
+        def summary() -> list[str]:
+            return [t for t in fake.sent_texts(OWNER) if "more people asked" in t]
+
         second = _bot(tmp_path, fake, "2")
         try:
-            await _until("the hour's ten prompts", 60, lambda: len(prompts()) >= 10)
-            await asyncio.sleep(1)  # anything beyond ten would come now
+            await until("the hour's ten prompts", 60, lambda: len(prompts()) >= 10)
+            await until("the summary", 60, lambda: summary())
+            await asyncio.sleep(1)  # anything beyond ten prompts and one summary would come now
         finally:
             second.send_signal(signal.SIGTERM)
             second.wait(DRAIN_SECONDS + 30)
-        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'concierge.db'}")
-        try:
-            async with db.session() as s:
-                summaries = list(
-                    await s.scalars(select(JobRow.state).where(JobRow.kind == "access.summary"))
-                )
-        finally:
-            await db.close()
         print(
             f"\nexit after SIGTERM {took:.1f} s (limit {DRAIN_SECONDS + 2:g}); prompts before "
-            f"stop {sent_before}, after restart {len(prompts())}; summary jobs {summaries}"
+            f"stop {sent_before}, after restart {len(prompts())}; summary jobs {summaries}; "
+            f"summaries received {summary()}"
         )
         assert first.returncode == 0 and took < DRAIN_SECONDS + 2
         assert len(prompts()) == 10
         assert summaries == ["queued"]
+        assert summary() == [f"{STRANGERS - 10} more people asked to join in the last hour."]
     finally:
         fake.stop()
+
+
+async def _summary_jobs_due_now(tmp_path: Path) -> list[str]:
+    """The queued summaries' states, after making them due now (the hour has passed)."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'concierge.db'}")
+    try:
+        async with db.session() as s:
+            kind = JobRow.kind == "access.summary"
+            states = list(await s.scalars(select(JobRow.state).where(kind)))
+            await s.execute(update(JobRow).where(kind).values(run_at=JobRow.created_at))
+            await s.commit()
+        return states
+    finally:
+        await db.close()

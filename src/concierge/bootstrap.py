@@ -10,8 +10,10 @@ import structlog
 from pydantic import BaseModel, SecretStr
 
 from concierge.adapters import assembly
+from concierge.adapters.digest_assembly import digest_deps
 from concierge.adapters.http import HttpFactory
 from concierge.adapters.letterboxd import LetterboxdFeed
+from concierge.adapters.monitors_assembly import monitors_deps
 from concierge.adapters.retro_assembly import admin_deps, retro_deps
 from concierge.config import Settings
 from concierge.core import release_names
@@ -35,12 +37,13 @@ from concierge.core.scheduler import Scheduler
 from concierge.core.schedules import Every, Schedule
 from concierge.core.skill import Skill
 from concierge.core.time_commands import TimeZoneCommands
-from concierge.skills import admin, downloads, grab, memory, movies, retro, voice
+from concierge.skills import admin, digests, downloads, grab, memory, monitors, movies, retro, voice
 from concierge.skills.downloads.factory import default_factory
 from concierge.skills.downloads.library import LibraryIndex
 from concierge.skills.downloads.render import send_button
 from concierge.skills.memory.summarizer import model_summarizer
 from concierge.skills.movies.matcher import CatalogMatcher
+from concierge.skills.movies.render import TorrentButtonFactory
 from concierge.storage.buttons import SqlButtonStore
 from concierge.storage.credentials import CredentialStore
 from concierge.storage.db import Database
@@ -230,6 +233,23 @@ def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> l
     """Every built-in skill, one line each; adapters are built here and passed in."""
     rutracker = assembly.rutracker_source(settings, http, core.credentials)
     catalog = assembly.metadata_catalog(settings, http)
+    torrent_buttons: list[TorrentButtonFactory] = [
+        lambda ctx, r: send_button(ctx, name=r.name, magnet=r.magnet, torrent_url=r.torrent_url)
+    ]
+    movies_deps = movies.MoviesDeps(
+        core=core,
+        catalog=catalog,
+        ratings=assembly.ratings_sources(settings, http),
+        sources=assembly.torrent_sources(settings, http, rutracker),
+        source_deadline=settings.source_deadline_seconds,
+        accounts=rutracker,
+        library=LibraryIndex(core.db),
+        preferences=memory.preferences(core),
+        torrent_buttons=torrent_buttons,
+        card_buttons=[monitors.card_button(core.clock)],
+    )
+    shared = movies.service_for(movies_deps)  # one search: movies and monitors share it
+    watching = monitors.build(monitors_deps(settings, core, shared, torrent_buttons))
     return [
         retro.build(retro_deps(settings, core)),
         admin.build(admin_deps(settings, core)),
@@ -242,23 +262,9 @@ def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> l
                 sync_api_key=_secret(settings.sync_api_key),
             )
         ),
-        movies.build(
-            movies.MoviesDeps(
-                core=core,
-                catalog=catalog,
-                ratings=assembly.ratings_sources(settings, http),
-                sources=assembly.torrent_sources(settings, http, rutracker),
-                source_deadline=settings.source_deadline_seconds,
-                accounts=rutracker,
-                library=LibraryIndex(core.db),
-                preferences=memory.preferences(core),
-                torrent_buttons=[
-                    lambda ctx, r: send_button(
-                        ctx, name=r.name, magnet=r.magnet, torrent_url=r.torrent_url
-                    )
-                ],
-            )
-        ),
+        movies.build(movies_deps, service=shared),
+        # release monitors and series: the same search, the /find buttons, users' own clients
+        watching.skill,
         grab.build(grab.GrabDeps(core=core, config=grab_config(settings))),
         voice.build(assembly.voice_deps(settings, core, http)),
         memory.build(
@@ -272,6 +278,7 @@ def build_skills(settings: Settings, core: CoreServices, http: HttpFactory) -> l
                 settings.trakt_sync_minutes,
             )
         ),
+        digests.build(digest_deps(settings, core, http, matches=watching.service)),
     ]
 
 
@@ -292,6 +299,7 @@ def grab_config(settings: Settings) -> grab.GrabConfig:
         timeout=float(settings.grab_timeout_seconds),
         storage_bytes=settings.grab_storage_mb * mb,
         memory_mb=settings.grab_memory_mb,
+        spare_children=settings.grab_spare_children,
         routes=dict(grab.parse_routes(settings.grab_routes)),
         allow_private=settings.grab_allow_private,
         trusted_endpoints=frozenset(e.lower() for e in settings.grab_allowed_endpoints),
@@ -372,6 +380,7 @@ async def build_app(
         scheduler=scheduler,
         default_zone=settings.default_timezone,
     )
+    core.relay.bind(dispatcher)  # jobs (a transcribed voice note) answer as if typed
     housekeeping, hourly = _housekeeping(
         {
             "buttons": dispatcher.buttons.prune_expired,
@@ -384,7 +393,15 @@ async def build_app(
     for kind in dispatcher.registry.skills[0].job_kinds:  # the core skill's own
         jobs.register(kind)
     scheduler.add([*dispatcher.registry.schedules, hourly])
-    release_names.warm_up()  # ~0.5 s of parser build, while the front-end starts (P7)
+
+    async def queue_figures() -> None:
+        stats = await jobs.stats()
+        metrics.queue_depth.set(stats.depth)
+        metrics.queue_running.set(stats.running)
+        metrics.queue_lag.set(stats.oldest_due_seconds)
+
+    metrics.before_scrape.append(queue_figures)
+    release_names.warm_up()  # ~0.35 s of parser build, while the front-end starts (P7)
     return App(
         settings=settings,
         db=db,
@@ -393,5 +410,5 @@ async def build_app(
         dispatcher=dispatcher,
         scheduler=scheduler,
         jobs=jobs,
-        closers=[movies_http],
+        closers=[movies_http, *(c for skill in skills for c in skill.closers)],
     )

@@ -46,6 +46,7 @@ def _settings(*, log_file: bool = False) -> Settings:
         settings.environment,
         settings.secret_values(),
         stream=stream,
+        replica=settings.replica_name(),
     )
     return settings
 
@@ -77,12 +78,22 @@ def chat() -> None:
 
 
 @app.command()
-def serve() -> None:
+def serve(
+    role: Annotated[
+        str,
+        typer.Option(
+            help="all: everything (one machine); web: HTTP, webhooks and front-ends, no jobs"
+        ),
+    ] = "all",
+) -> None:
     """Run the HTTP app and the configured chat front-ends until SIGTERM."""
     from concierge.serve import run_server
 
+    if role not in ("all", "web"):
+        typer.echo(f"error: --role is all or web, not {role!r}", err=True)
+        raise typer.Exit(2)
     settings = _settings()
-    _run(lambda: run_server(settings))
+    _run(lambda: run_server(settings, role="web" if role == "web" else "all"))
 
 
 @app.command()

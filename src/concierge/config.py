@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = "development"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "console", "json"] = "auto"
+    replica_id: str | None = None  # names this process in logs and leases; default host-pid
     concierge_data_dir: Path = Path("./data")
     database_url: SecretStr | None = None
     encryption_key: SecretStr | None = None
@@ -123,11 +124,21 @@ class Settings(BaseSettings):
     trakt_base_url: str = "https://api.trakt.tv"
     trakt_sync_minutes: int = Field(default=60, ge=5)
 
+    # --- digests ---
+    digest_feeds: CsvList = Field(default_factory=list)  # RSS/Atom URLs for news headlines
+    digest_feeds_allow_private: bool = False  # feeds on loopback/LAN addresses (homelab, tests)
+    digest_cache_minutes: int = Field(default=60, ge=1)  # shared TMDB/feed answers kept this long
+    digest_summary: Literal["auto", "llm", "list"] = "auto"  # auto: the LLM when one is set
+
     # --- downloads ---
     torrent_client_url: SecretStr | None = None
     torrent_client_users: CsvList = Field(default_factory=list)
     allow_private_client_urls: bool = False
     download_poll_seconds: int = 60
+
+    # --- monitors: release monitors, series following ---
+    monitors_per_user: int = Field(default=20, ge=1)
+    monitors_tick_seconds: int = Field(default=300, ge=10)
 
     # --- grab: link downloads ---
     grab_max_waiting: int = Field(default=50, ge=1)
@@ -140,6 +151,7 @@ class Settings(BaseSettings):
     grab_timeout_seconds: int = Field(default=1800, ge=10)
     grab_storage_mb: int = Field(default=2000, ge=1)
     grab_memory_mb: int = Field(default=1024, ge=128)
+    grab_spare_children: int = Field(default=1, ge=0, le=8)  # warm child processes kept ready
     grab_routes: CsvList = Field(default_factory=list)  # host:tool, e.g. example.org:gallery-dl
     grab_allow_private: bool = False  # also plain users may fetch loopback/LAN (tests, homelab)
     grab_allowed_endpoints: CsvList = Field(default_factory=list)  # host:port, e.g. nas.lan:8096
@@ -153,6 +165,8 @@ class Settings(BaseSettings):
     stt_model: Path | None = None  # a faster-whisper model folder; none: the packaged base
     stt_threads: int = Field(default=2, ge=1, le=64)
     stt_timeout_seconds: float = Field(default=180.0, gt=0)  # local wall-clock limit
+    stt_beam_size: int = Field(default=1, ge=1, le=10)  # local: 1 greedy (bench/transcribe.py)
+    stt_vad_filter: bool = True  # local: skip silence before Whisper
     stt_openai_model: str = "gpt-4o-mini-transcribe"
     stt_base_url: str | None = None
     stt_api_key: SecretStr | None = None  # none: OPENAI_API_KEY
@@ -170,6 +184,7 @@ class Settings(BaseSettings):
         "torrent_client_users",
         "grab_routes",
         "grab_allowed_endpoints",
+        "digest_feeds",
         mode="before",
     )(_split_csv)
 
@@ -192,6 +207,15 @@ class Settings(BaseSettings):
     @property
     def data_dir(self) -> Path:
         return self.concierge_data_dir
+
+    def replica_name(self) -> str:
+        """This process among replicas: ``REPLICA_ID``, else host name and process id."""
+        if self.replica_id:
+            return self.replica_id
+        import os
+        import socket
+
+        return f"{socket.gethostname()}-{os.getpid()}"
 
     def effective_jobs_backend(self) -> Literal["embedded", "procrastinate"]:
         """``auto``: procrastinate when the database is Postgres, the embedded engine on

@@ -184,6 +184,14 @@ def _use_console(fmt: str, environment: str, stream: TextIO) -> bool:
     return fmt == "console"
 
 
+def _stamp_replica(replica: str) -> Processor:
+    def stamp(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
+        event.setdefault("replica", replica)
+        return event
+
+    return stamp
+
+
 def configure_logging(
     level: str,
     fmt: Literal["console", "json", "auto"],
@@ -191,8 +199,11 @@ def configure_logging(
     secrets: list[str],
     *,
     stream: TextIO | None = None,
+    replica: str | None = None,
 ) -> None:
     """Install the pipeline; safe to call again (tests, reloads): it replaces itself.
+
+    ``replica`` is added to every line, so logs from several processes can be told apart.
 
     ``fmt="auto"`` renders for humans in development or on a terminal, else JSON lines.
     """
@@ -207,6 +218,7 @@ def configure_logging(
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.add_log_level,
+        *([_stamp_replica(replica)] if replica else []),
         structlog.stdlib.PositionalArgumentsFormatter(),
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),

@@ -67,9 +67,17 @@ async def test_movie_details_with_credits_ids_and_recommendations(
     assert title.ratings.tmdb == pytest.approx(8.152)
     assert title.recommendations[0].tmdb_id == 438631
     assert server.hits_for(f"{TMDB}/movie/693134")[-1].query["append_to_response"] == (
-        "credits,external_ids,recommendations,similar"
+        "credits,external_ids,recommendations,similar,release_dates"
     )
     assert title.genre_ids == (878, 12)
+
+
+async def test_movie_release_facts_for_monitors(tmp_path: Path, server: FixtureServer) -> None:
+    """The earliest digital (type 4) date of any country, the first release, the status."""
+    title = await catalog(tmp_path, server).details("movie", 693134, lang="en")
+    assert title.release_date == "2024-02-27"
+    assert title.digital_release == "2024-04-16"
+    assert title.status == "Released"
 
 
 async def test_tv_details_seasons_and_next_episode(tmp_path: Path, server: FixtureServer) -> None:

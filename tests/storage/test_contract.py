@@ -196,3 +196,15 @@ async def test_a_slow_writer_never_makes_another_writer_fail(sqlite_db: Database
     assert await log.first_delivery("telegram", "queued") is True
     await slow
     assert await log.first_delivery("telegram", "queued") is False
+
+
+async def test_replicas_starting_at_once_migrate_in_turn(empty_postgres_url: str) -> None:
+    """Three processes' worth of upgrades on one empty Postgres: all succeed, schema at head."""
+    databases = [Database(empty_postgres_url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(d.upgrade() for d in databases))
+        current, head = await databases[0].migration_status()
+        assert current == head is not None
+    finally:
+        for d in databases:
+            await d.close()

@@ -142,6 +142,8 @@ class FakeTelegram:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._closing = False
+        self._pollers = 0
+        self.most_pollers = 0
         self.port = 0
 
     # --- lifecycle -------------------------------------------------------------------
@@ -504,6 +506,16 @@ class FakeTelegram:
         return True
 
     async def _m_getUpdates(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        """Long polling; ``most_pollers`` counts overlapping calls (Telegram answers the
+        second poller 409 Conflict, so a correct deployment never overlaps)."""
+        self._pollers += 1
+        self.most_pollers = max(self.most_pollers, self._pollers)
+        try:
+            return await self._poll(params)
+        finally:
+            self._pollers -= 1
+
+    async def _poll(self, params: dict[str, Any]) -> Any:
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
         deadline = time.monotonic() + timeout

@@ -136,13 +136,16 @@ def transcriber(settings: Settings, http: HttpFactory) -> Transcriber | None:
     if provider == "off":
         return None
     if provider == "local":
-        from concierge.adapters.stt_local import LocalWhisper
+        from concierge.adapters.stt_local import DecodeOptions, LocalWhisper
 
         return LocalWhisper(
             settings.stt_model,
             data_dir=settings.data_dir,
             threads=settings.stt_threads,
             timeout=settings.stt_timeout_seconds,
+            options=DecodeOptions(
+                beam_size=settings.stt_beam_size, vad_filter=settings.stt_vad_filter
+            ),
         )
     from concierge.adapters.stt_openai import OPENAI_BASE_URL, OpenAITranscriber
 

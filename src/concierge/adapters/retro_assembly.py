@@ -17,6 +17,7 @@ from concierge.skills.retro.ports import Cleaner
 from concierge.skills.retro.stats import RetroStats
 from concierge.skills.retro.steps import parse_steps
 from concierge.skills.retro.themes import ModelThemes
+from concierge.skills.voice.stats import VoiceStats
 from concierge.storage.buttons import SqlButtonStore
 from concierge.storage.flows import SqlFlows
 
@@ -60,6 +61,9 @@ def retro_deps(settings: Settings, core: CoreServices) -> RetroDeps:
 
 
 def admin_deps(settings: Settings, core: CoreServices) -> AdminDeps:
-    """The admin skill sees the retro's figures; the API is on only with ADMIN_API_KEY."""
+    """The admin skill sees the retro's and the voice skill's figures; the API is on only
+    with ADMIN_API_KEY."""
     key = settings.admin_api_key.get_secret_value() if settings.admin_api_key else None
-    return AdminDeps(core=core, api_key=key or None, sources=[RetroStats(core.db)])
+    return AdminDeps(
+        core=core, api_key=key or None, sources=[RetroStats(core.db), VoiceStats(core.db)]
+    )

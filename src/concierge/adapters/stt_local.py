@@ -13,18 +13,27 @@ shared. Transcriptions run on a pool of ``cpu_count // threads`` worker threads,
 cores are never oversubscribed; a wall-clock limit and a repetition check stop
 Whisper's hallucination loops on bad audio, and a cancelled transcription stops at the
 next segment.
+
+Speed (``bench/transcribe.py``): the encoder is most of the work, and language
+detection used to run it a second time over the same first 30 s. Now the VAD runs first,
+the language is read from the first window's encoder output, and that output is reused
+when decoding starts (``ReusedWindow``): one encoder pass per window, greedy decoding
+(beam 1), no conditioning on the previous window's text.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 import os
 import shutil
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -123,6 +132,44 @@ def _assemble(target: Path) -> None:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+@dataclass(frozen=True, slots=True)
+class DecodeOptions:
+    """How Whisper decodes (``STT_BEAM_SIZE``, ``STT_VAD_FILTER``); the defaults are the
+    fastest that keep the voice tests' accuracy (bench/transcribe.py compares them)."""
+
+    beam_size: int = 1
+    vad_filter: bool = True
+    without_timestamps: bool = False
+
+
+class ReusedWindow:
+    """``WhisperModel.encode`` remembering its last window per thread.
+
+    Language detection and the first decoding step encode the same 30 s window; the
+    second call gets the first's output instead of another encoder pass (~1.7 s of 2 CPU
+    threads for the base model). Keyed by a hash of the features, so only identical input
+    is reused.
+    """
+
+    def __init__(self, encode: Callable[[Any], Any]) -> None:
+        self._encode = encode
+        self._last = threading.local()
+
+    def __call__(self, features: Any) -> Any:
+        import numpy as np
+
+        key = hashlib.blake2b(np.ascontiguousarray(features).tobytes(), digest_size=16).digest()
+        if getattr(self._last, "key", None) == key:
+            return self._last.value
+        value = self._encode(features)
+        self._last.key, self._last.value = key, value
+        return value
+
+    def forget(self) -> None:
+        """Drop this thread's window (a few MB) once a transcription is done."""
+        self._last.__dict__.clear()
+
+
 class LocalWhisper:
     """The ``Transcriber`` port on faster-whisper; thread-safe, loads the model lazily."""
 
@@ -135,18 +182,19 @@ class LocalWhisper:
         data_dir: Path,
         threads: int = 2,
         timeout: float = 180.0,
-        beam_size: int = 1,
+        options: DecodeOptions | None = None,
         concurrency: int | None = None,
     ) -> None:
         self._folder = folder
         self._data_dir = data_dir
         self.threads = max(1, threads)
         self.timeout = timeout
-        self._beam_size = beam_size
+        self.options = options or DecodeOptions()
         self.concurrency = concurrency or max(1, (os.cpu_count() or 1) // self.threads)
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="whisper")
         self._lock = threading.Lock()
         self._model: Any = None
+        self._window: ReusedWindow | None = None
         self._rtf = FIRST_GUESS_RTF
         self.model_name = folder.name if folder is not None else PACKAGED_NAME
 
@@ -157,24 +205,37 @@ class LocalWhisper:
     def estimate(self, audio_seconds: float) -> float:
         return audio_seconds * self._rtf + (0.0 if self.loaded else LOAD_GUESS_SECONDS)
 
+    def model_folder(self) -> Path:
+        """The configured folder, or the packaged model's (joined and verified first)."""
+        return self._folder or packaged_model(self._data_dir)
+
     def load(self) -> Any:
         """The shared model, loaded on first call (blocking: call it on a worker thread)."""
         with self._lock:
             if self._model is None:
                 from faster_whisper import WhisperModel  # type: ignore[import-untyped]
 
-                folder = self._folder or packaged_model(self._data_dir)
+                folder = self.model_folder()
                 check_folder(folder)
                 started = time.perf_counter()
-                self._model = WhisperModel(
+                model = WhisperModel(
                     str(folder), device="cpu", compute_type="int8", cpu_threads=self.threads
                 )
+                self._window = ReusedWindow(model.encode)
+                model.encode = self._window  # detection's encoder pass serves decoding too
+                self._model = model
                 log.info(
                     "stt_model_loaded",
                     folder=str(folder),
                     seconds=round(time.perf_counter() - started, 2),
                 )
             return self._model
+
+    def variant(self, options: DecodeOptions) -> LocalWhisper:
+        """The same loaded model decoding with other ``options`` (for the bench)."""
+        other = copy.copy(self)
+        other.options = options
+        return other
 
     async def transcribe(self, wav: Path, *, audio_seconds: float, hint: str | None) -> Transcript:
         stop = threading.Event()
@@ -201,21 +262,61 @@ class LocalWhisper:
         except ModelUnusable as exc:
             log.error("stt_model_unusable", error=str(exc))
             raise TranscriptionFailed("voice.unavailable") from exc
-        from faster_whisper.audio import decode_audio  # type: ignore[import-untyped]
-
         started = time.monotonic()
         deadline = started + self.timeout
-        audio = decode_audio(str(wav), sampling_rate=16_000)
-        language, confidence, _ = model.detect_language(audio)
-        if confidence < DETECTION_CONFIDENCE and hint:
-            language = hint
-        segments, _info = model.transcribe(
-            audio,
-            language=language,
-            beam_size=self._beam_size,
-            vad_filter=True,
-            condition_on_previous_text=False,  # a bad window cannot seed a loop in the next
+        try:
+            speech = self._speech(wav)
+            language = self._language(model, speech, hint) if len(speech) else (hint or "en")
+            segments, _info = model.transcribe(
+                speech,
+                language=language,
+                beam_size=self.options.beam_size,
+                vad_filter=False,  # done above, before the language was detected
+                condition_on_previous_text=False,  # a bad window cannot seed a loop in the next
+                without_timestamps=self.options.without_timestamps,
+            )
+            return self._collect(segments, language, audio_seconds, started, deadline, stop)
+        finally:
+            if self._window is not None:
+                self._window.forget()
+
+    def _speech(self, wav: Path) -> Any:
+        """The samples, with the silence the VAD finds taken out (``STT_VAD_FILTER``)."""
+        import numpy as np
+        from faster_whisper.audio import decode_audio  # type: ignore[import-untyped]
+        from faster_whisper.vad import (  # type: ignore[import-untyped]
+            VadOptions,
+            collect_chunks,
+            get_speech_timestamps,
         )
+
+        audio = decode_audio(str(wav), sampling_rate=16_000)
+        if not self.options.vad_filter:
+            return audio
+        chunks, _ = collect_chunks(audio, get_speech_timestamps(audio, VadOptions()))
+        return np.concatenate(chunks, axis=0)
+
+    @staticmethod
+    def _language(model: Any, speech: Any, hint: str | None) -> str:
+        """Detected from the first window exactly as decoding will encode it (so its
+        encoder output is reused); the user's language when detection is unsure."""
+        from faster_whisper.audio import pad_or_trim
+
+        features = model.feature_extractor(speech)
+        first = pad_or_trim(features[:, : min(3000, features.shape[-1] - 1)])
+        token, confidence = model.model.detect_language(model.encode(first))[0][0]
+        language = str(token)[2:-2]  # "<|en|>" → "en"
+        return hint if confidence < DETECTION_CONFIDENCE and hint else language
+
+    def _collect(
+        self,
+        segments: Any,
+        language: str,
+        audio_seconds: float,
+        started: float,
+        deadline: float,
+        stop: threading.Event,
+    ) -> Transcript:
         texts: list[str] = []
         stopped = False
         for_each = iter(segments)

@@ -46,6 +46,28 @@ def _year(date: object) -> int | None:
     return int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else None
 
 
+def _date(value: object) -> str | None:
+    """``2026-12-18`` (or the date part of ``2026-12-18T00:00:00.000Z``); None when absent."""
+    text = str(value or "")[:10]
+    return text if len(text) == 10 and text[4] == "-" and text[:4].isdigit() else None
+
+
+DIGITAL = 4  # TMDB release type: 1 premiere, 2 limited, 3 theatrical, 4 digital, 5 physical
+
+
+def _digital(raw: object) -> str | None:
+    """The earliest digital release date in any country (``release_dates`` appended)."""
+    dates = [
+        day
+        for country in _obj(raw).get("results") or []
+        if isinstance(country, dict)
+        for entry in country.get("release_dates") or []
+        if isinstance(entry, dict) and entry.get("type") == DIGITAL
+        if (day := _date(entry.get("release_date"))) is not None
+    ]
+    return min(dates) if dates else None
+
+
 def _obj(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -126,9 +148,10 @@ class TmdbCatalog:
         return [h for h in hits if h is not None]
 
     async def details(self, kind: MediaKind, tmdb_id: int, *, lang: str) -> Title:
+        extra = ",release_dates" if kind == "movie" else ""  # digital dates for monitors
         params = {
             "language": LOCALES.get(lang, "en-US"),
-            "append_to_response": "credits,external_ids,recommendations,similar",
+            "append_to_response": f"credits,external_ids,recommendations,similar{extra}",
         }
         data = await self._get(
             f"/{kind}/{tmdb_id}", params, TTL_DETAILS if kind == "movie" else TTL_TV
@@ -203,6 +226,9 @@ class TmdbCatalog:
             ),
             next_episode=self._episode(data.get("next_episode_to_air")),
             last_episode=self._episode(data.get("last_episode_to_air")),
+            release_date=_date(data.get("release_date" if is_movie else "first_air_date")),
+            digital_release=_digital(data.get("release_dates")),
+            status=str(data.get("status") or ""),
         )
 
     @staticmethod

@@ -19,7 +19,7 @@ from concierge.core.access import Role
 from concierge.core.buttons import ButtonStore
 from concierge.core.clock import SYSTEM_CLOCK, Clock
 from concierge.core.i18n import Catalog, resolve_language
-from concierge.core.jobs import JobContext, JobKind
+from concierge.core.jobs import LIVE_STATES, JobContext, JobKind
 from concierge.core.messages import Button, Text
 from concierge.core.notify import NOTIFY_SEND, DeliveryFailed, Notifier
 from concierge.core.skill import Context
@@ -147,8 +147,20 @@ class Approvals:
         )
 
     async def _unprompted(self, owner: UserRecord) -> list[UserRecord]:
+        """Pending people this owner has no prompt for: neither sent nor still queued."""
         waiting = await self._users.list(Role.PENDING)
-        return [u for u in waiting if await self._notifier.sent(prompt_key(u.id, owner.id)) is None]
+        queued = {
+            job.dedupe_key
+            for job in await self._notifier.jobs.list(
+                kind=NOTIFY_SEND, states=LIVE_STATES, user_id=owner.id, limit=500
+            )
+        }
+        return [
+            u
+            for u in waiting
+            if prompt_key(u.id, owner.id) not in queued
+            and await self._notifier.sent(prompt_key(u.id, owner.id)) is None
+        ]
 
     async def _send_summary(self, _ctx: JobContext, payload: SummaryPayload) -> None:
         owner = await self._users.get(payload.owner_id)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from concierge.core.metrics import Metrics
+from concierge.core.relay import Relay
 
 if TYPE_CHECKING:
     from concierge.core.clock import Clock
@@ -35,3 +36,4 @@ class CoreServices:
     scheduler: Scheduler  # static schedules come from Skill.schedules; this sets users' own
     default_language: str
     metrics: Metrics = field(default_factory=Metrics)  # the app's Prometheus registry
+    relay: Relay = field(default_factory=Relay)  # jobs hand text back to the dispatcher

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Protocol
 
 import structlog
+from prometheus_client import Histogram
 
 from concierge.core.access import Role
 from concierge.core.approvals import Approvals
@@ -22,9 +23,9 @@ from concierge.core.buttons import ButtonStore
 from concierge.core.flows import FlowStore
 from concierge.core.i18n import Catalog, resolve_language, written_language
 from concierge.core.inbound import process_attachments
-from concierge.core.messages import Inbound, Outbox, Text
+from concierge.core.messages import ChatRef, Inbound, Outbox, Text, UserRef
 from concierge.core.metrics import Metrics
-from concierge.core.notify import Notifier
+from concierge.core.notify import DeliveryFailed, Notifier
 from concierge.core.registry import Registry
 from concierge.core.skill import Context
 from concierge.storage.repos import DuplicateUpdate, UpdateLog, UserRecord, UserRepo
@@ -57,16 +58,20 @@ class AccessPolicy:
 class Lanes:
     """One FIFO lock per user: a user's updates run in order, users in parallel."""
 
-    def __init__(self) -> None:
+    def __init__(self, wait: Histogram | None = None) -> None:
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, int] = {}
+        self._wait = wait
 
     @asynccontextmanager
     async def lane(self, key: str) -> AsyncIterator[None]:
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
+        queued_at = time.perf_counter()
         try:
             async with lock:
+                if self._wait is not None:
+                    self._wait.observe(time.perf_counter() - queued_at)
                 yield
         finally:
             self._waiting[key] -= 1
@@ -114,7 +119,7 @@ class Dispatcher:
             catalog=catalog,
             default_language=policy.default_language,
         )
-        self.lanes = Lanes()
+        self.lanes = Lanes(metrics.lane_wait)
         self._running: dict[str, asyncio.Task[None]] = {}
         self._cancelled_by_user: set[str] = set()
         self._inflight = 0
@@ -144,6 +149,24 @@ class Dispatcher:
             self._inflight -= 1
             if self._inflight == 0:
                 self._idle.set()
+
+    async def dispatch_as_typed(
+        self, user_id: int, chat: ChatRef, text: str, *, key: str, message_id: int | None = None
+    ) -> None:
+        """Handle ``text`` as if ``user_id`` had typed it in ``chat`` (a job's result, such as
+        a transcribed voice note): same lane, access check and routing as an update. ``key``
+        is recorded like an update id, so a second call with it does nothing. Raises
+        ``DeliveryFailed`` when the chat's front-end is not running here (retry later)."""
+        user = await self.users.get(user_id)
+        if user is None:
+            raise LookupError(f"user {user_id} no longer exists")
+        channel = self.notifier.channel(chat.platform)
+        if channel is None:
+            raise DeliveryFailed(f"no front-end for platform {chat.platform} is running")
+        ref = UserRef(user.platform, user.platform_id, user.display_name, user.platform_language)
+        inbound = Inbound(user=ref, chat=chat, text=text, update_id=key, message_id=message_id)
+        async with channel.open_chat(chat) as outbox:
+            await self.handle(inbound, outbox)
 
     async def _handle_in_lane(self, inbound: Inbound, outbox: Outbox) -> None:
         async with self.lanes.lane(inbound.user.key):

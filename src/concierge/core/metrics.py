@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from collections.abc import Awaitable, Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
 
 
 class Metrics:
@@ -60,6 +62,44 @@ class Metrics:
             ["provider"],
             registry=self.registry,
         )
+
+        self.replica = Info(
+            "concierge_replica", "This process among replicas", registry=self.registry
+        )
+        self.lane_wait = Histogram(
+            "concierge_lane_wait_seconds",
+            "Time an update waited behind the same user's earlier ones",
+            buckets=(0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=self.registry,
+        )
+        self.lease_held = Gauge(
+            "concierge_lease_held",
+            "1 while this replica holds the lease (Telegram polling, Discord gateway)",
+            ["lease"],
+            registry=self.registry,
+        )
+        self.queue_depth = Gauge(
+            "concierge_jobs_queued", "Jobs waiting in the queue", registry=self.registry
+        )
+        self.queue_running = Gauge(
+            "concierge_jobs_running", "Jobs running (all replicas)", registry=self.registry
+        )
+        self.queue_lag = Gauge(
+            "concierge_jobs_lag_seconds",
+            "How long the oldest due job has waited to start",
+            registry=self.registry,
+        )
+        # refreshed when /metrics is scraped: figures that live in the database
+        self.before_scrape: list[Callable[[], Awaitable[None]]] = []
+
+    def set_replica(self, name: str, role: str) -> None:
+        self.replica.info({"replica": name, "role": role})
+
+    async def scrape(self) -> bytes:
+        """The text for Prometheus, after refreshing what lives in the database."""
+        for refresh in self.before_scrape:
+            await refresh()
+        return self.render()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

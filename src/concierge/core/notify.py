@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from concierge.core.jobs import JobContext, JobKind, Jobs, PermanentJobError, Retry
 from concierge.core.messages import Card, MessageHandle, Reply, Text
+from concierge.core.relay import ChatChannel
 from concierge.core.reply_codec import reply_from_dict, reply_to_dict
 from concierge.storage.repos import UserRecord, UserRepo
 from concierge.storage.sent_notices import SentNotices
@@ -86,6 +87,11 @@ class Notifier:
         if self._jobs is None:
             return self.can_reach(user)
         return user.platform in self._served and not user.unreachable
+
+    def channel(self, platform: str) -> ChatChannel | None:
+        """The running front-end's way to fetch files and open chats from a job, if it has one."""
+        sender = self._senders.get(platform)
+        return sender if isinstance(sender, ChatChannel) else None
 
     def _sender(self, platform: str) -> PlatformSender:
         sender = self._senders.get(platform)

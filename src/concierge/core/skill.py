@@ -176,3 +176,6 @@ class Skill:
     home: Path | None = None
     on_start: CommandHandler | None = None  # after /start's welcome (e.g. onboarding)
     user_instructions: UserInstructions | None = None  # rebuilt on every agent run
+    # things the skill owns that hold processes or connections; ``App.close`` awaits
+    # their ``aclose()`` (e.g. the grab skill's warm child processes)
+    closers: list[Any] = field(default_factory=list)

@@ -44,6 +44,7 @@ class Transcriber(Protocol):
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_SPOKEN = re.compile(r"[\w']+")  # a scored word: "don't" is one
 
 
 def collapse_repeats(text: str, max_repeats: int = 2, longest: int = 8) -> tuple[str, bool]:
@@ -73,3 +74,15 @@ def collapse_repeats(text: str, max_repeats: int = 2, longest: int = 8) -> tuple
         words, keys = kept, kept_keys
         size += 1
     return " ".join(words), cut
+
+
+def word_accuracy(reference: str, heard: str) -> float:
+    """1 − word error rate (Levenshtein over words), as speech recognition is scored; the
+    voice tests and ``bench/transcribe.py`` judge transcripts with it."""
+    ref, hyp = _SPOKEN.findall(reference.lower()), _SPOKEN.findall(heard.lower())
+    row = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        previous, row[0] = row[0], i
+        for j, h in enumerate(hyp, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (r != h))
+    return 1 - row[-1] / max(len(ref), 1)

@@ -10,7 +10,7 @@ from sqlalchemy import delete
 
 from concierge.core.buttons import DEFAULT_TTL, ID_BYTES, StoredButton
 from concierge.storage.db import Database
-from concierge.storage.models import ButtonRow, utcnow
+from concierge.storage.models import ButtonRow, as_utc, utcnow
 
 
 class SqlButtonStore:
@@ -46,10 +46,7 @@ class SqlButtonStore:
             row = await s.get(ButtonRow, button_id)
             if row is None:
                 return None
-            expires = row.expires_at
-            if expires.tzinfo is None:  # SQLite drops the zone
-                expires = expires.replace(tzinfo=utcnow().tzinfo)
-            if expires < utcnow():
+            if as_utc(row.expires_at) < utcnow():
                 return None
             return StoredButton(row.id, row.owner_user_id, row.action, dict(row.payload))
 

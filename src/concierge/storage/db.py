@@ -103,6 +103,8 @@ class Database:
             command.upgrade(cfg, "heads")  # skills may keep their own branches
 
         async with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # replicas starting at once migrate in turn
+                await conn.execute(text("SELECT pg_advisory_xact_lock(7406353820115)"))
             await conn.run_sync(run)
 
     async def _at_heads(self) -> bool:

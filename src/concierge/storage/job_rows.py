@@ -8,7 +8,7 @@ worker took it over) can no longer overwrite what the new owner records.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, exists, func, or_, select, text, update
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from concierge.core.jobs import LIVE_STATES, JobInfo, JobState
-from concierge.storage.models import JobRow
+from concierge.storage.models import JobRow, as_utc
 
 RUNNING = JobState.RUNNING.value
 QUEUED = JobState.QUEUED.value
@@ -29,9 +29,7 @@ _CLAIM_LOCK = text("SELECT pg_advisory_xact_lock(7406353820114)")
 
 def aware(moment: datetime | None) -> datetime | None:
     """SQLite hands datetimes back without their zone; every stored time is UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+    return None if moment is None else as_utc(moment)
 
 
 def to_info(row: JobRow) -> JobInfo:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -11,12 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from concierge.core.clock import SYSTEM_CLOCK, Clock
 from concierge.core.schedules import UserSchedule
 from concierge.storage.db import Database
-from concierge.storage.models import ScheduleTickRow, UserScheduleRow
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+from concierge.storage.models import ScheduleTickRow, UserScheduleRow, as_utc
 
 
 class SqlTickLedger:
@@ -49,7 +44,7 @@ class SqlTickLedger:
                     ScheduleTickRow.job_id.is_(None), ScheduleTickRow.claimed_at < older_than
                 )
             )
-            return [(name, _aware(tick)) for name, tick in rows]
+            return [(name, as_utc(tick)) for name, tick in rows]
 
     async def prune(self, before: datetime) -> int:
         async with self._db.session() as s:
@@ -67,7 +62,7 @@ def _schedule(row: UserScheduleRow) -> UserSchedule:
         kind=row.kind,
         cron=row.cron,
         payload=dict(row.payload),
-        next_at=_aware(row.next_at),
+        next_at=as_utc(row.next_at),
     )
 
 

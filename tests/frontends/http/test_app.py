@@ -40,10 +40,18 @@ async def serve() -> AsyncIterator[Serve]:
     databases: list[Database] = []
 
     async def start(
-        db: Database, metrics: Metrics | None = None, routes: list[BaseRoute] | None = None
+        db: Database,
+        metrics: Metrics | None = None,
+        routes: list[BaseRoute] | None = None,
+        stopping: asyncio.Event | None = None,
     ) -> str:
         databases.append(db)
-        app = build_http_app(db=db, metrics=metrics or Metrics(), routes=routes or [])
+        app = build_http_app(
+            db=db,
+            metrics=metrics or Metrics(),
+            routes=routes or [],
+            stopping=(stopping or asyncio.Event()).is_set,
+        )
         server = HttpServer(app, "127.0.0.1", 0)
         await server.start()
         servers.append(server)
@@ -72,6 +80,21 @@ async def test_ready_once_migrated(serve: Serve, tmp_path: Path) -> None:
         response = await client.get("/ready")
     assert response.status_code == 200
     assert response.json() == {"status": "ready"}
+
+
+async def test_a_stopping_replica_is_not_ready_but_still_healthy(
+    serve: Serve, tmp_path: Path
+) -> None:
+    db = sqlite_db(tmp_path / "c.db")
+    await db.upgrade()
+    stopping = asyncio.Event()
+    base = await serve(db, stopping=stopping)
+    async with httpx.AsyncClient(base_url=base, timeout=5) as client:
+        assert (await client.get("/ready")).status_code == 200
+        stopping.set()  # SIGTERM: the load balancer must stop sending here
+        response = await client.get("/ready")
+        assert response.status_code == 503 and response.json() == {"status": "stopping"}
+        assert (await client.get("/health")).status_code == 200
 
 
 async def test_not_ready_before_migrations_says_what_to_do(serve: Serve, tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -25,11 +24,11 @@ from concierge.skills.downloads.models import DownloadRow
 from concierge.skills.downloads.service import GLOBAL
 from concierge.storage.db import Database
 from concierge.storage.repos import UserRepo
-from tests.daemons import RunningDaemon, free_port, make_client, make_payload, make_torrent
+from tests.daemons import RunningDaemon, make_client, make_payload, make_torrent
 from tests.skills.downloads.support import client_url
-from tests.support.fake_telegram import TOKEN, FakeTelegram
+from tests.support.bot_process import bot_process, until
+from tests.support.fake_telegram import FakeTelegram
 
-ROOT = Path(__file__).resolve().parents[3]
 USERS = 24
 READY = "✅ Downloaded and ready to watch:"
 
@@ -37,35 +36,13 @@ READY = "✅ Downloaded and ready to watch:"
 def _bot(
     tmp_path: Path, fake: FakeTelegram, daemon: RunningDaemon, run: str
 ) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT / "src"),
-        "CONCIERGE_DATA_DIR": str(tmp_path / "data"),
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": fake.base_url,
-        "TORRENT_CLIENT_URL": client_url(daemon),
-        "OWNER_IDS": "telegram:1",
-        "DOWNLOAD_POLL_SECONDS": "1",
-        "HTTP_PORT": str(free_port()),
-        "TORRENT_SOURCES": "",
-        "LOG_FORMAT": "json",
-    }
-    log = (tmp_path / f"bot-{run}.log").open("wb")
-    return subprocess.Popen(
-        [sys.executable, "-m", "concierge.cli", "serve"],
-        cwd=tmp_path,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    return bot_process(
+        tmp_path,
+        fake,
+        f"bot-{run}",
+        TORRENT_CLIENT_URL=client_url(daemon),
+        DOWNLOAD_POLL_SECONDS="1",
     )
-
-
-async def _until(what: str, seconds: float, check: object) -> None:
-    start = time.monotonic()
-    while not check():  # type: ignore[operator]
-        if time.monotonic() - start > seconds:
-            raise AssertionError(f"gave up waiting for {what} after {seconds:g} s")
-        await asyncio.sleep(0.05)
 
 
 async def _seed(db: Database, daemon: RunningDaemon, first: int, count: int) -> None:
@@ -115,14 +92,14 @@ async def test_completion_notices_arrive_once_each_across_kill_9(
 
         first = _bot(tmp_path, fake, transmission_daemon, "1")
         try:
-            await _until("the first notices", 60, lambda: len(told()) >= 3)
+            await until("the first notices", 60, lambda: len(told()) >= 3)
         finally:
             first.send_signal(signal.SIGKILL)
             first.wait(10)
         at_kill = len(told())
         second = _bot(tmp_path, fake, transmission_daemon, "2")
         try:
-            await _until("every notice", 60, lambda: len(set(told())) == USERS)
+            await until("every notice", 60, lambda: len(set(told())) == USERS)
             await asyncio.sleep(2)  # two more poll rounds: anything owed twice would go now
         finally:
             second.send_signal(signal.SIGTERM)
@@ -166,7 +143,7 @@ async def test_many_kill_9_trials_around_completion_lose_and_double_nothing(
             bot = _bot(tmp_path, fake, transmission_daemon, f"t{trial}")
             log = tmp_path / f"bot-t{trial}.log"
             try:
-                await _until(
+                await until(
                     "the bot to serve", 60, lambda log=log: b'"serving"' in log.read_bytes()
                 )
                 await asyncio.sleep(rng.uniform(0.0, 2.5))  # somewhere around the completions
@@ -186,7 +163,7 @@ async def test_many_kill_9_trials_around_completion_lose_and_double_nothing(
         last = _bot(tmp_path, fake, transmission_daemon, "last")
         restarted = time.monotonic()
         try:
-            await _until("every notice", 60, lambda: sorted(set(told())) == expected)
+            await until("every notice", 60, lambda: sorted(set(told())) == expected)
             late = time.monotonic() - restarted
             await asyncio.sleep(2)
         finally:

@@ -5,10 +5,12 @@ the real packaged Whisper model, loaded once for the whole session.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,22 +18,28 @@ from typing import Any
 import pytest
 
 from concierge.adapters.stt_local import LocalWhisper
+from concierge.bootstrap import App, build_app
 from concierge.core.clock import SYSTEM_CLOCK
 from concierge.core.metrics import Metrics
 from concierge.core.skill import Skill
-from concierge.services.transcriber import Transcriber, Transcript
+from concierge.services.transcriber import Transcriber, Transcript, TranscriptionFailed
 from concierge.services.voice import AudioWorkshop, VoiceLimits
 from concierge.skills.voice.models import TranscriptionLog
 from concierge.skills.voice.service import VoiceProcessor
 from concierge.storage.db import Database
-from tests.frontends.telegram.conftest import fake  # noqa: F401  # the fake Bot API fixture
+from tests.frontends.telegram.conftest import (
+    OWNER,
+    fake,  # noqa: F401  # the fake Bot API fixture
+)
+from tests.skills.grab.conftest import telegram_running as telegram_running  # app + jobs
+from tests.support.app import test_settings
 
 MB = 1024 * 1024
 ENGLISH = (
     "Good evening. Today I finished the quarterly report for the marketing team and sent it "
     "to my manager before lunch. In the afternoon I walked to the park with my sister and we "
-    "talked about our plans for the summer holiday. Tomorrow I want to find a good science "
-    "fiction movie and watch it with my friends."
+    "talked about our plans for the summer holiday. We want to visit the mountains in July. "
+    "Tomorrow I want to find a good science fiction movie and watch it with my friends."
 )
 RUSSIAN = "Привет! Сегодня был хороший день. Я гулял в парке и читал книгу."
 
@@ -39,6 +47,18 @@ needs_tools = pytest.mark.skipif(
     not (shutil.which("ffmpeg") and shutil.which("espeak-ng")),
     reason="ffmpeg and espeak-ng are installed by scripts/install-test-daemons.sh",
 )
+
+
+def audio_seconds(path: Path) -> float:
+    """The recording's length as ffprobe reads it from the container."""
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    ).stdout
+    return float(out.strip())
 
 
 def run(*command: str) -> None:
@@ -102,6 +122,9 @@ class Recorder:
     calls: list[float] = field(default_factory=list)
     gate: Any = None  # an asyncio.Event holding it "transcribing" until set
     started: Any = None
+    stopped: bool = False  # it was cancelled while "transcribing"
+    cost: float = 0.0  # what the transcription costs (an API's price)
+    fail: str | None = None  # the catalogue key of a failure to raise instead
 
     def estimate(self, audio_seconds: float) -> float:
         return audio_seconds / 10
@@ -112,8 +135,14 @@ class Recorder:
         if self.started is not None:
             self.started.set()
         if self.gate is not None:
-            await self.gate.wait()
-        return Transcript(self.text, "en", audio_seconds, model=self.model_name)
+            try:
+                await self.gate.wait()
+            except asyncio.CancelledError:
+                self.stopped = True
+                raise
+        if self.fail is not None:
+            raise TranscriptionFailed(self.fail)
+        return Transcript(self.text, "en", audio_seconds, cost=self.cost, model=self.model_name)
 
 
 @dataclass
@@ -156,3 +185,30 @@ def temp_dir(tmp_path: Path) -> Iterator[Path]:
     yield folder
     leftovers = list(folder.glob("*")) if folder.exists() else []
     assert leftovers == [], f"temporary audio left behind: {leftovers}"
+
+
+# --- the whole application: voice notes as jobs -------------------------------------
+
+
+@dataclass
+class VoiceApp:
+    app: App
+    processor: VoiceProcessor
+
+    def use(self, transcriber: Transcriber) -> None:
+        """Hear notes with ``transcriber`` (the session's Whisper, or a stand-in)."""
+        self.processor.work.transcriber = transcriber
+
+
+@asynccontextmanager
+async def voice_app(tmp_path: Path, **overrides: Any) -> AsyncIterator[VoiceApp]:
+    """The real application (bootstrap) with its jobs running; Telegram runs separately."""
+    settings = test_settings(
+        tmp_path, owner_ids=[f"telegram:{OWNER}"], jobs_concurrency=4, **overrides
+    )
+    app = await build_app(settings)
+    processor = next(p for p in app.registry.processors if isinstance(p, VoiceProcessor))
+    try:
+        yield VoiceApp(app, processor)
+    finally:
+        await app.close()

@@ -13,27 +13,13 @@ from pathlib import Path
 from sqlalchemy import select
 
 from concierge.adapters.stt_local import LocalWhisper
+from concierge.services.transcriber import word_accuracy
 from concierge.skills.voice.models import TranscriptionRow
 from concierge.storage.db import Database
 from tests.fakes.agent import FakeAgent
 from tests.frontends.telegram.conftest import OWNER, build_stack, running
 from tests.skills.voice.conftest import ENGLISH, Recorder, Samples, voice, voice_kit
 from tests.support.fake_telegram import FakeTelegram
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[\w']+", text.lower())
-
-
-def word_accuracy(reference: str, heard: str) -> float:
-    """1 − word error rate (Levenshtein over words), as speech recognition is scored."""
-    ref, hyp = words(reference), words(heard)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        previous, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (r != h))
-    return 1 - row[-1] / len(ref)
 
 
 async def test_an_english_voice_note_is_transcribed_shown_and_handled_as_typed_text(

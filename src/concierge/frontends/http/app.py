@@ -45,8 +45,13 @@ def build_http_app(
     routes: Sequence[BaseRoute] = (),
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
     ready_timeout: float = READY_TIMEOUT_SECONDS,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> Starlette:
-    """Probes for the orchestrator, Prometheus text for the scraper, plus ``routes``."""
+    """Probes for the orchestrator, Prometheus text for the scraper, plus ``routes``.
+
+    ``stopping`` turns ``/ready`` false as soon as SIGTERM arrives, so a load balancer
+    stops sending before the replica stops taking updates.
+    """
     clashing = sorted(RESERVED_PATHS & {getattr(r, "path", "") for r in routes})
     if clashing:
         raise ValueError(f"routes may not take over {', '.join(clashing)}")
@@ -55,6 +60,8 @@ def build_http_app(
         return JSONResponse({"status": "ok"})
 
     async def ready(_request: Request) -> Response:
+        if stopping():
+            return JSONResponse({"status": "stopping"}, status_code=503)
         reason = await readiness(db, ready_timeout)
         if reason is None:
             return JSONResponse({"status": "ready"})
@@ -62,7 +69,7 @@ def build_http_app(
         return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
 
     async def prometheus(_request: Request) -> Response:
-        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+        return Response(await metrics.scrape(), media_type=CONTENT_TYPE_LATEST)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

@@ -25,11 +25,28 @@ from concierge.core.access import Role
 from concierge.core.dispatch import Dispatcher
 from concierge.core.frontend import language_source, mark_unreachable
 from concierge.core.i18n import LANGUAGES, Catalog
-from concierge.core.messages import Card, Inbound, MessageHandle, Reply, Text, UserRef
+from concierge.core.messages import (
+    Card,
+    ChatRef,
+    Inbound,
+    MessageHandle,
+    Outbox,
+    Reply,
+    Text,
+    UserRef,
+)
 from concierge.core.notify import DeliveryFailed, Notifier, RecipientUnreachable
 from concierge.core.registry import Registry
+from concierge.core.relay import AttachmentGone
 from concierge.core.skill import Command
-from concierge.frontends.telegram.convert import PLATFORM, Converter, oversized
+from concierge.frontends.telegram.convert import (
+    PLATFORM,
+    AttachmentError,
+    AttachmentRefused,
+    AttachmentTooLarge,
+    Converter,
+    oversized,
+)
 from concierge.frontends.telegram.outbox import (
     CallbackAnswer,
     Delivery,
@@ -121,8 +138,17 @@ class TelegramFrontend:
 
     # --- lifecycle -----------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Check the token, publish commands, then poll or register the webhook."""
+    @property
+    def single(self) -> bool:
+        """Long polling takes the bot's one update stream: one replica polls (a lease)."""
+        return not self.webhook_url
+
+    async def start(self, *, receive: bool = True) -> None:
+        """Check the token, publish commands, then poll or register the webhook.
+
+        ``receive=False`` starts sending only (notices, progress edits, fetching files for
+        jobs): a worker process, or a replica waiting for the polling lease.
+        """
         try:
             await self.application.initialize()
         except InvalidToken:
@@ -131,6 +157,12 @@ class TelegramFrontend:
             ) from None
         except TelegramError as exc:
             raise TelegramStartError(f"Telegram is unreachable: {self.redact(str(exc))}") from None
+        if receive:
+            await self.start_receiving()
+        self.notifier.register(PLATFORM, self.sender)
+
+    async def start_receiving(self) -> None:
+        """Publish the commands and take updates: poll, or accept the webhook's POSTs."""
         await self._publish_commands()
         if self.webhook_url:
             await self.application.bot.set_webhook(
@@ -151,17 +183,21 @@ class TelegramFrontend:
             log.info("telegram_polling_started", bot=self.application.bot.username)
         await self.application.start()
         self.webhook.accepting = True
-        self.notifier.register(PLATFORM, self.sender)
 
-    async def stop(self) -> None:
-        """Stop taking updates; the webhook stays registered so Telegram keeps them."""
-        self.notifier.unregister(PLATFORM)
+    async def stop_receiving(self) -> None:
+        """Take no more updates (those in hand finish); sending goes on."""
         self.webhook.accepting = False
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
+            log.info("telegram_polling_stopped")
         if self.application.running:
             await self.application.stop()
+
+    async def stop(self) -> None:
+        """Stop taking updates; the webhook stays registered so Telegram keeps them."""
+        self.notifier.unregister(PLATFORM)
+        await self.stop_receiving()
         await self.application.shutdown()
 
     def routes(self) -> list[Route]:
@@ -324,7 +360,8 @@ class TelegramFrontend:
 
 
 class TelegramSender:
-    """Bot-initiated messages for the Notifier: send, and later edit or delete by handle."""
+    """Bot-initiated messages for the Notifier: send, and later edit or delete by handle;
+    for jobs (``core/relay.py``) also a file again by its id and an outbox on a chat."""
 
     def __init__(self, frontend: TelegramFrontend) -> None:
         self._frontend = frontend
@@ -355,6 +392,28 @@ class TelegramSender:
         outbox = self._outbox(handle.chat_id)
         async with self._errors(outbox):
             return await outbox.delete_message(handle)
+
+    async def fetch_attachment(self, file_id: str) -> bytes:
+        try:
+            return await self._frontend.converter.download(file_id)
+        except (AttachmentRefused, AttachmentTooLarge) as exc:
+            raise AttachmentGone(str(exc)) from exc
+        except AttachmentError as exc:
+            raise DeliveryFailed(self._frontend.redact(str(exc))) from exc
+
+    @asynccontextmanager
+    async def open_chat(self, chat: ChatRef) -> AsyncIterator[Outbox]:
+        front = self._frontend
+        outbox = TelegramOutbox(
+            front.delivery,
+            chat.id,
+            private=chat.kind == "private",
+            lang=front.language_source(UserRef(PLATFORM, chat.id)),
+        )
+        try:
+            yield outbox
+        finally:
+            await outbox.close()
 
     @asynccontextmanager
     async def _errors(self, outbox: TelegramOutbox) -> AsyncIterator[None]:

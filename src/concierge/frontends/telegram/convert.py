@@ -26,6 +26,10 @@ class AttachmentError(RuntimeError):
     """An attachment's bytes could not be fetched from Telegram."""
 
 
+class AttachmentRefused(AttachmentError):
+    """Telegram will not give this file (unknown or expired id): retrying will not help."""
+
+
 class AttachmentTooLarge(AttachmentError):
     def __init__(self, size: int, limit: int) -> None:
         super().__init__(f"file is {size} bytes; bots may download up to {limit}")
@@ -146,24 +150,27 @@ class Converter:
         )
 
     def _fetcher(self, file_id: str, size: int | None) -> Callable[[], Awaitable[bytes]]:
-        bot, limit = self._bot, self.download_limit
-
         async def fetch() -> bytes:
-            if size is not None and size > limit:
-                raise AttachmentTooLarge(size, limit)
-            try:
-                file = await bot.get_file(file_id)
-                if file.file_size is not None and file.file_size > limit:
-                    raise AttachmentTooLarge(file.file_size, limit)
-                return bytes(await file.download_as_bytearray())
-            except BadRequest as exc:
-                if "too big" in exc.message.lower():
-                    raise AttachmentTooLarge(size or limit + 1, limit) from exc
-                raise AttachmentError(f"Telegram refused the file: {exc.message}") from exc
-            except TelegramError as exc:
-                raise AttachmentError(f"downloading the file failed: {exc.message}") from exc
+            return await self.download(file_id, size)
 
         return fetch
+
+    async def download(self, file_id: str, size: int | None = None) -> bytes:
+        """The file's bytes by its (storable) file id, within the bot download limit."""
+        limit = self.download_limit
+        if size is not None and size > limit:
+            raise AttachmentTooLarge(size, limit)
+        try:
+            file = await self._bot.get_file(file_id)
+            if file.file_size is not None and file.file_size > limit:
+                raise AttachmentTooLarge(file.file_size, limit)
+            return bytes(await file.download_as_bytearray())
+        except BadRequest as exc:
+            if "too big" in exc.message.lower():
+                raise AttachmentTooLarge(size or limit + 1, limit) from exc
+            raise AttachmentRefused(f"Telegram refused the file: {exc.message}") from exc
+        except TelegramError as exc:
+            raise AttachmentError(f"downloading the file failed: {exc.message}") from exc
 
 
 def oversized(inbound: Inbound, limit: int) -> list[Attachment]:

@@ -21,6 +21,8 @@ class AdminCommands:
         lines = [ctx.t("admin.stats.title")]
         roles = ", ".join(f"{role} {count}" for role, count in figures.pop("users_by_role").items())
         lines.append(ctx.t("admin.stats.users", count=figures.pop("users"), roles=roles))
+        if not figures.get("transcriptions"):  # none yet: one line says so, not four zeros
+            figures = {k: v for k, v in figures.items() if not k.startswith("transcription")}
         for key, value in figures.items():
             label_key = f"admin.stats.{key}"
             label = ctx.t(label_key) if ctx.catalog.has(label_key) else key

@@ -77,5 +77,6 @@ def build(deps: GrabDeps) -> Skill:
         job_kinds=[service.job_kind(), JobKind("grab.sweep", SweepPayload, sweep)],
         routes=list(links.routes()) if links.enabled else [],
         instructions=INSTRUCTIONS,
+        closers=[service.children],
         home=Path(__file__).parent,
     )

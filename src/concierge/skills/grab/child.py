@@ -80,12 +80,25 @@ def download(spec: ChildSpec, emit: Emitter) -> list[Path]:
         raise first from exc  # gallery-dl found nothing either: yt-dlp's answer stands
 
 
+def _import_tools() -> None:
+    """What a download needs, loaded before the spec comes (a spare child waits warm)."""
+    import gallery_dl.job  # type: ignore[import-untyped]  # noqa: F401
+    import yt_dlp  # type: ignore[import-untyped]
+    import yt_dlp.extractor.generic  # type: ignore[import-untyped]
+    import yt_dlp.extractor.genericembeds  # type: ignore[import-untyped]  # noqa: F401
+
+
 def main() -> int:
     _die_with_parent()
     events = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # stray prints (libraries, ffmpeg) go to stderr, not into the protocol
+    if "--spare" in sys.argv[1:]:
+        _import_tools()
     emit = Emitter(events)
-    spec = ChildSpec.model_validate_json(sys.stdin.read())
+    raw = sys.stdin.read()
+    if not raw.strip():
+        return 0  # a spare that was never used: the bot is stopping
+    spec = ChildSpec.model_validate_json(raw)
     _bound_memory(spec.memory_mb)
     guard.install(allow_private=spec.allow_private, trusted=frozenset(spec.trusted))
     folder = Path(spec.folder)

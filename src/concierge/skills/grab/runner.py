@@ -4,6 +4,12 @@ The child is started in its own session so a signal reaches it and anything it s
 (ffmpeg); a cancelled job (``/queue`` → Cancel, shutdown) or a timeout stops it with
 SIGTERM, then SIGKILL after a grace period. It also dies with us on ``kill -9``
 (``PR_SET_PDEATHSIG`` in the child).
+
+Starting a child and importing yt-dlp and gallery-dl costs over a second, as much as
+downloading a few hundred megabytes on a fast line. ``ChildPool`` therefore keeps a
+spare child that has done its imports and waits for its spec; a job takes it and a new
+spare starts behind it. Each child still serves exactly one download, so the isolation
+above holds.
 """
 
 from __future__ import annotations
@@ -59,17 +65,80 @@ async def _drain(stream: asyncio.StreamReader, keep: list[str]) -> None:
             keep.pop(0)
 
 
-async def run_child(spec: ChildSpec, on_event: OnEvent, *, timeout: float) -> ChildResult:
-    """Download ``spec.url`` in a child process; cancellation stops the child first."""
-    proc = await asyncio.create_subprocess_exec(
+async def _spawn(*args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         CHILD_MODULE,
+        *args,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         start_new_session=True,
     )
+
+
+class ChildPool:
+    """Up to ``spares`` children started ahead, imports done, each used for one download.
+
+    The first ``take`` starts the spares (a bot that never downloads keeps none);
+    ``aclose`` stops them. A spare that died meanwhile is replaced by a cold start.
+    """
+
+    def __init__(self, spares: int = 1) -> None:
+        self._want = max(0, spares)
+        self._spares: list[asyncio.subprocess.Process] = []
+        self._starting: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    @property
+    def spare_pids(self) -> tuple[int, ...]:
+        """The warm spares waiting for a download."""
+        return tuple(p.pid for p in self._spares if p.returncode is None)
+
+    async def take(self) -> asyncio.subprocess.Process:
+        proc: asyncio.subprocess.Process | None = None
+        while self._spares and proc is None:
+            candidate = self._spares.pop(0)
+            if candidate.returncode is None:
+                proc = candidate
+        self._refill()
+        return proc if proc is not None else await _spawn()
+
+    def _refill(self) -> None:
+        while not self._closed and len(self._spares) + len(self._starting) < self._want:
+            task = asyncio.get_running_loop().create_task(self._start_spare())
+            self._starting.add(task)
+            task.add_done_callback(self._starting.discard)
+
+    async def _start_spare(self) -> None:
+        try:
+            proc = await _spawn("--spare")
+        except OSError as exc:
+            log.warning("grab_spare_failed", reason=str(exc))
+            return
+        if self._closed:
+            await _stop(proc)
+        else:
+            self._spares.append(proc)
+
+    async def aclose(self) -> None:
+        self._closed = True
+        for task in list(self._starting):
+            with contextlib.suppress(asyncio.CancelledError, OSError):
+                await task
+        spares, self._spares = self._spares, []
+        for proc in spares:
+            if proc.stdin is not None:
+                proc.stdin.close()  # end of input: a spare exits by itself
+            await _stop(proc)
+
+
+async def run_child(
+    spec: ChildSpec, on_event: OnEvent, *, timeout: float, pool: ChildPool | None = None
+) -> ChildResult:
+    """Download ``spec.url`` in a child process; cancellation stops the child first."""
+    proc = await (pool.take() if pool is not None else _spawn())
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     result = ChildResult()
     stderr: list[str] = []

@@ -35,7 +35,7 @@ from concierge.skills.grab.metrics import GrabMetrics
 from concierge.skills.grab.models import GrabRow
 from concierge.skills.grab.progress import ProgressMessage
 from concierge.skills.grab.protocol import ChildSpec, Event
-from concierge.skills.grab.runner import run_child
+from concierge.skills.grab.runner import ChildPool, run_child
 from concierge.skills.grab.settings import GrabConfig
 from concierge.storage.buttons import SqlButtonStore
 from concierge.storage.repos import UserRecord
@@ -92,6 +92,7 @@ class GrabService:
         self.delivery = Delivery(core.notifier, self.notices, config, links)
         self.metrics = GrabMetrics(core.metrics)
         self._router_lock = asyncio.Lock()
+        self.children = ChildPool(config.spare_children)
 
     def job_kind(self) -> JobKind[GrabPayload]:
         return JobKind(
@@ -267,7 +268,9 @@ class GrabService:
         self.metrics.queue_depth.set(len(await self.admission.waiting()))
         started = time.monotonic()
         with self.metrics.active.track_inprogress():
-            result = await run_child(spec, on_event, timeout=self.config.timeout)
+            result = await run_child(
+                spec, on_event, timeout=self.config.timeout, pool=self.children
+            )
         if result.error is None:
             got = sum(path.stat().st_size for path, _ in result.files)
             self.metrics.speed.observe(got / max(time.monotonic() - started, 1e-3))

@@ -30,6 +30,7 @@ class GrabConfig:
     timeout: float = 1800.0
     storage_bytes: int = 2000 * 1024 * 1024
     memory_mb: int = 1024
+    spare_children: int = 1  # started ahead, imports done (GRAB_SPARE_CHILDREN)
     routes: dict[str, str] = field(default_factory=dict)
     allow_private: bool = False  # plain users may fetch non-public addresses (GRAB_ALLOW_PRIVATE)
     # "host:port" endpoints anyone may download from although not public (a LAN media

@@ -45,6 +45,7 @@ from concierge.skills.movies.render import (
     SIMILAR,
     TORRENT_FILE,
     TORRENTS,
+    CardButtonFactory,
     TorrentButtonFactory,
 )
 from concierge.skills.movies.search import FanOut
@@ -52,7 +53,14 @@ from concierge.skills.movies.service import MoviesService
 from concierge.skills.movies.store import LastResults
 from concierge.skills.movies.tools import movie_tools
 
-__all__ = ["MoviesDeps", "TorrentButtonFactory", "build"]
+__all__ = [
+    "CardButtonFactory",
+    "MoviesDeps",
+    "MoviesService",
+    "TorrentButtonFactory",
+    "build",
+    "service_for",
+]
 
 INSTRUCTIONS = """Movies: to find a film or series and its torrents use search_torrents (it
 also sends the title card); search_titles lists matches; title_details and person show
@@ -74,22 +82,30 @@ class MoviesDeps:
     library: LibraryLookup | None = None  # the NAS index marks titles the user already has
     preferences: PreferencesFor = default_preferences
     torrent_buttons: Sequence[TorrentButtonFactory] = field(default_factory=tuple)
+    card_buttons: Sequence[CardButtonFactory] = field(default_factory=tuple)
 
 
-def build(deps: MoviesDeps) -> Skill:
-    """The movies skill; ``torrent_buttons`` add buttons to every torrent card."""
-    service = MoviesService(
+def service_for(deps: MoviesDeps) -> MoviesService:
+    """The one search over ``deps``' sources; other skills (monitors) share it with movies."""
+    return MoviesService(
         catalog=deps.catalog,
         ratings=deps.ratings,
         fanout=FanOut(deps.sources, deadline=deps.source_deadline),
         library=deps.library,
     )
+
+
+def build(deps: MoviesDeps, service: MoviesService | None = None) -> Skill:
+    """The movies skill; ``torrent_buttons`` add buttons to every torrent card and
+    ``card_buttons`` to every title card; ``service`` is the shared one when given."""
+    service = service or service_for(deps)
     accounts = TrackerAccountFlows(deps.accounts)
     flows = MoviesFlows(
         service,
         LastResults(deps.core.db),
         preferences=deps.preferences,
         torrent_buttons=deps.torrent_buttons,
+        card_buttons=deps.card_buttons,
     )
     lists = ListCommands(
         ListFlows(service, TitleLists(deps.core.db, deps.core.clock), flows.last, deps.preferences)

@@ -24,6 +24,7 @@ from concierge.skills.movies.ranking import (
 )
 from concierge.skills.movies.render import (
     MORE,
+    CardButtonFactory,
     TorrentButtonFactory,
     failures_text,
     heading,
@@ -60,8 +61,9 @@ class MoviesFlows(TitleFlows):
         *,
         preferences: PreferencesFor = default_preferences,
         torrent_buttons: Sequence[TorrentButtonFactory] = (),
+        card_buttons: Sequence[CardButtonFactory] = (),
     ) -> None:
-        super().__init__(service, last)
+        super().__init__(service, last, card_buttons)
         self.preferences = preferences
         self.torrent_buttons = list(torrent_buttons)
 

@@ -94,6 +94,11 @@ class Title:
     seasons: tuple[Season, ...] = ()
     next_episode: Episode | None = None
     last_episode: Episode | None = None
+    # release facts for monitors (ISO dates): the first release (theatrical or premiere), the
+    # earliest digital one known, and TMDB's status ("Released", "Post Production", "Ended"…)
+    release_date: str | None = None
+    digital_release: str | None = None
+    status: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,8 @@ from concierge.skills.movies.search import SourceFailure
 from concierge.skills.movies.store import torrent_to_dict
 
 TorrentButtonFactory = Callable[[Context, TorrentResult], Awaitable[Button | None]]
+# another skill's button on a title card (monitors: "Notify me", "Follow"), None to add none
+CardButtonFactory = Callable[[Context, Title], Awaitable[Button | None]]
 
 OPEN = "movies.open"
 TORRENTS = "movies.torrents"
@@ -70,7 +72,13 @@ def heading(title: Title | TitleHit) -> str:
     return f"{title.title} ({title.year})" if title.year else title.title
 
 
-async def title_card(ctx: Context, title: Title, *, in_library: bool = False) -> Card:
+async def title_card(
+    ctx: Context,
+    title: Title,
+    *,
+    in_library: bool = False,
+    extra_buttons: Sequence[CardButtonFactory] = (),
+) -> Card:
     ref = {"kind": title.kind, "id": title.tmdb_id}
     lines: list[str] = []
     if title.original_title and title.original_title != title.title:
@@ -120,12 +128,13 @@ async def title_card(ctx: Context, title: Title, *, in_library: bool = False) ->
         await ctx.button(ctx.t("movies.card.cast"), CAST, ref) if title.cast else None,
         per_row=3,
     ) + await list_buttons(ctx, title)
+    extra = rows(*[await factory(ctx, title) for factory in extra_buttons], per_row=2)
     link = f"https://www.themoviedb.org/{title.kind}/{title.tmdb_id}"
     return Card(
         title=heading(title),
         body="\n".join(lines),
         image_url=title.poster_url,
-        buttons=buttons,
+        buttons=buttons + extra,
         link=link,
     )
 

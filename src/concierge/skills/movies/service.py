@@ -38,7 +38,7 @@ from concierge.skills.movies.ranking import (
     pick_three,
     rank_off_loop,
 )
-from concierge.skills.movies.search import FanOut, SourceFailure
+from concierge.skills.movies.search import FanOut, FanOutResult, SourceFailure
 
 log = structlog.get_logger(__name__)
 
@@ -168,16 +168,37 @@ class MoviesService:
         quality: int | None = None,
     ) -> TorrentOutcome:
         fanned = await self.fanout.search(query)
+        return await self.outcome(fanned, query, prefs, quality=quality)
+
+    async def outcome(
+        self,
+        fanned: FanOutResult,
+        query: TorrentQuery,
+        prefs: Preferences,
+        *,
+        quality: int | None = None,
+        fallback: bool = True,
+        magnets: bool = True,
+    ) -> TorrentOutcome:
+        """Rank one search's results for one user; monitors rank a shared search per user.
+
+        ``fallback``: with nothing at ``quality``, rank the rest (a /find reply shows
+        something); monitors pass False, since a 1080p release is no 4K release.
+        ``magnets``: fetch the picks' missing magnets now (monitors fetch each distinct pick
+        once for all their users, with ``with_magnet``).
+        """
         ranked = await rank_off_loop(
             fanned.results, prefs, quality=quality, season=query.season, episode=query.episode
         )
-        fallback = False
-        if not ranked and quality is not None and fanned.results:
+        fell_back = False
+        if fallback and not ranked and quality is not None and fanned.results:
             ranked = await rank_off_loop(
                 fanned.results, prefs, season=query.season, episode=query.episode
             )
-            fallback = bool(ranked)
-        picks = await self._with_magnets(pick_three(ranked), query.user_id)
+            fell_back = bool(ranked)
+        picks = pick_three(ranked)
+        if magnets:
+            picks = await self._with_magnets(picks, query.user_id)
         return TorrentOutcome(
             query=query,
             ranked=ranked,
@@ -186,21 +207,24 @@ class MoviesService:
             answered=fanned.answered,
             found=len(fanned.results),
             quality=quality,
-            quality_fallback=fallback,
+            quality_fallback=fell_back,
         )
 
-    async def _with_magnets(self, picks: Picks, user_id: int | None) -> Picks:
-        """Fetch the magnets the picks were listed without, so their buttons work at once."""
+    async def with_magnet(self, item: RankedTorrent, user_id: int | None) -> RankedTorrent:
+        """``item`` with its magnet fetched when listed without one, so its buttons work at
+        once; unchanged when the source can't say in time (the Magnet button tries again)."""
+        if item.result.magnet:
+            return item
+        try:
+            async with asyncio.timeout(self._magnet_deadline):
+                magnet = await self.magnet(item.result, user_id)
+        except (TimeoutError, ExternalServiceError, LookupError):
+            return item
+        return replace(item, result=replace(item.result, magnet=magnet))
 
+    async def _with_magnets(self, picks: Picks, user_id: int | None) -> Picks:
         async def resolve(item: RankedTorrent | None) -> RankedTorrent | None:
-            if item is None or item.result.magnet:
-                return item
-            try:
-                async with asyncio.timeout(self._magnet_deadline):
-                    magnet = await self.magnet(item.result, user_id)
-            except (TimeoutError, ExternalServiceError, LookupError):
-                return item  # the Magnet button will try again when pressed
-            return replace(item, result=replace(item.result, magnet=magnet))
+            return None if item is None else await self.with_magnet(item, user_id)
 
         recommended, fastest, smallest = await asyncio.gather(
             resolve(picks.recommended), resolve(picks.fastest), resolve(picks.smallest)

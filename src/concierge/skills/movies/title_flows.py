@@ -7,6 +7,7 @@ these: it shows the title card above the torrents it finds.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from concierge.adapters.errors import ExternalServiceError
@@ -14,6 +15,7 @@ from concierge.core.messages import Card, Text, rows
 from concierge.core.skill import Context
 from concierge.skills.movies.domain import MediaKind, Title, TitleHit
 from concierge.skills.movies.render import (
+    CardButtonFactory,
     heading,
     person_card,
     ratings_line,
@@ -31,9 +33,15 @@ def media_kind(value: object) -> MediaKind:
 class TitleFlows:
     """Title-side flows; each sends its cards and returns a short summary for the model."""
 
-    def __init__(self, service: MoviesService, last: LastResults) -> None:
+    def __init__(
+        self,
+        service: MoviesService,
+        last: LastResults,
+        card_buttons: Sequence[CardButtonFactory] = (),
+    ) -> None:
         self.service = service
         self.last = last
+        self.card_buttons = list(card_buttons)
 
     async def _metadata_failed(self, ctx: Context, exc: ExternalServiceError) -> None:
         await ctx.reply(ctx.t("movies.metadata.failed", reason=ctx.t(f"movies.reason.{exc.kind}")))
@@ -49,7 +57,12 @@ class TitleFlows:
         return "no metadata source configured"
 
     async def _title_card(self, ctx: Context, title: Title) -> Card:
-        return await title_card(ctx, title, in_library=await self.service.in_library(title))
+        return await title_card(
+            ctx,
+            title,
+            in_library=await self.service.in_library(title),
+            extra_buttons=self.card_buttons,
+        )
 
     async def _payload_title(self, ctx: Context, payload: dict[str, Any]) -> Title | None:
         """The title a button names; None (the user told why) when metadata fails."""

@@ -2,8 +2,9 @@
 
 ``bootstrap.py`` builds the transcriber (``adapters/assembly.py`` picks it from
 ``STT_PROVIDER``) and the audio workshop from settings and passes them in; the skill
-contributes the attachment processor and an hourly job removing temporary files a
-killed process left behind.
+contributes the attachment processor, the ``voice.transcribe`` job that hears a note
+(surviving restarts), its *Cancel* button, the usage figures ``/stats`` reads, and an
+hourly job removing temporary files a killed process left behind.
 """
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ from concierge.core.schedules import Every, Schedule
 from concierge.core.skill import Skill
 from concierge.services.transcriber import Transcriber
 from concierge.services.voice import AudioWorkshop
+from concierge.skills.voice import jobs
 from concierge.skills.voice.models import TranscriptionLog
-from concierge.skills.voice.service import VoiceProcessor
+from concierge.skills.voice.notes import VoiceNotes
+from concierge.skills.voice.service import NoteQueue, VoiceProcessor
+from concierge.storage.buttons import SqlButtonStore
 
 __all__ = ["SWEEP_KIND", "VoiceDeps", "build"]
 
@@ -44,12 +48,16 @@ class SweepPayload(BaseModel):
 
 
 def build(deps: VoiceDeps) -> Skill:
+    core = deps.core
+    notes = VoiceNotes(core.db, core.clock)
     processor = VoiceProcessor(
         workshop=deps.workshop,
         transcriber=deps.transcriber,
-        usage=TranscriptionLog(deps.core.db, deps.core.clock),
-        metrics=deps.core.metrics,
+        usage=TranscriptionLog(core.db, core.clock),
+        metrics=core.metrics,
+        queue=NoteQueue(core, notes),
     )
+    transcribe = jobs.TranscribeJob(core, notes, SqlButtonStore(core.db), processor.work)
 
     async def sweep(_ctx: JobContext, _payload: SweepPayload) -> None:
         removed = deps.workshop.sweep(ORPHAN_AGE.total_seconds())
@@ -59,7 +67,8 @@ def build(deps: VoiceDeps) -> Skill:
     return Skill(
         name="voice",
         processors=[processor],
-        job_kinds=[JobKind(SWEEP_KIND, SweepPayload, sweep)],
+        buttons={jobs.CANCEL_ACTION: transcribe.cancel},
+        job_kinds=[transcribe.kind(), JobKind(SWEEP_KIND, SweepPayload, sweep)],
         schedules=[
             Schedule(SWEEP_KIND, SWEEP_KIND, Every(timedelta(hours=1)), catch_up=timedelta(hours=1))
         ],

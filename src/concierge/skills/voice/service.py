@@ -1,40 +1,36 @@
 """Voice notes, audio files and video notes → the text the user said, shown first.
 
 The ``VoiceProcessor`` is an ``AttachmentProcessor``: the dispatcher hands it the
-attachment after the access check, and the text it returns is routed exactly as if the
-user had typed it (a command, an open flow such as a retro step, or the agent). One
-progress message is edited as the work goes (downloading → converting → transcribing,
-with an estimate → "🎙 <transcript>"); its *Cancel* button (``core.cancel``) makes the
-dispatcher cancel this update, which kills ffmpeg and stops the transcriber at its next
-segment. Audio lives only in temporary files removed in every case; transcripts are
-never logged.
+attachment after the access check. Where the platform's front-end can fetch the file
+again by its id (``core/relay.py``), the note becomes a ``voice.transcribe`` job in the
+user's lane (``jobs.py``): the update only shows the progress message and queues it, so
+a restart or ``kill -9`` loses nothing, and the job hands the transcript back to the
+dispatcher as typed text. Elsewhere (a front-end that cannot, or no job engine) the note
+is heard inline in the update, and its text routed with the message as before. Either
+way the text is handled exactly as if typed: a command, an open flow such as a retro
+step, or the agent.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from contextlib import suppress
-from dataclasses import dataclass
+from datetime import timedelta
 
 import structlog
 
+from concierge.core.deps import CoreServices
 from concierge.core.dispatch import CANCEL_ACTION
 from concierge.core.inbound import ProcessingFailed
-from concierge.core.messages import (
-    Attachment,
-    AttachmentKind,
-    ButtonRows,
-    MessageHandle,
-    Text,
-    literal,
-    rows,
-)
+from concierge.core.messages import Attachment, AttachmentKind, Button, Text, rows
 from concierge.core.metrics import Metrics
 from concierge.core.skill import Context
 from concierge.services.transcriber import Transcriber
 from concierge.services.voice import AudioWorkshop
+from concierge.skills.voice import jobs
 from concierge.skills.voice.models import TranscriptionLog
+from concierge.skills.voice.notes import VoiceNotes
+from concierge.skills.voice.transcription import Progress, Transcription
 
 log = structlog.get_logger(__name__)
 
@@ -52,45 +48,42 @@ def wants(attachment: Attachment) -> bool:
     return mime.startswith("audio/") or name.endswith(AUDIO_EXTENSIONS)
 
 
-def clock_face(seconds: float) -> str:
-    whole = max(0, round(seconds))
-    return f"{whole // 60}:{whole % 60:02d}"
+class NoteQueue:
+    """Turns a note into a stored row, a progress message and a ``voice.transcribe`` job."""
 
+    def __init__(self, core: CoreServices, notes: VoiceNotes) -> None:
+        self.core = core
+        self.notes = notes
 
-@dataclass
-class Progress:
-    """The one progress message of a transcription, edited in place."""
+    def serves(self, platform: str) -> bool:
+        """Whether a job can hear this platform's notes (fetch again, answer in the chat)."""
+        return self.core.relay.bound and self.core.notifier.channel(platform) is not None
 
-    ctx: Context
-    handle: MessageHandle | None = None
-
-    async def show(self, text: str, *, cancellable: bool = True) -> None:
-        buttons: ButtonRows = ()
-        if cancellable:
-            cancel = await self.ctx.button(
-                self.ctx.t("voice.cancel"), CANCEL_ACTION, {"what": "voice"}
-            )
-            buttons = rows(cancel)
-        reply = Text(text, buttons=buttons)
-        try:
-            if self.handle is None:
-                self.handle = await self.ctx.outbox.send(reply)
-            else:
-                self.handle = await self.ctx.outbox.edit(self.handle, reply)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a progress edit is cosmetic: the transcription goes on
-            log.warning("voice_progress_edit_failed", user=self.ctx.user.key, exc_info=True)
-
-    async def remove(self) -> None:
-        """Take the progress message away (the reason for a failure follows it)."""
-        if self.handle is None:
-            return
-        try:
-            if not await self.ctx.outbox.delete_message(self.handle):
-                await self.ctx.outbox.edit(self.handle, Text(self.ctx.t("voice.failed")))
-        except Exception:
-            log.warning("voice_progress_remove_failed", user=self.ctx.user.key, exc_info=True)
+    async def submit(self, ctx: Context, attachment: Attachment) -> None:
+        inbound = ctx.inbound
+        note = await self.notes.add(
+            user_id=ctx.user.id,
+            chat=inbound.chat,
+            message_id=inbound.message_id,
+            attachment=attachment,
+            lang=ctx.lang,
+            handle=None,
+        )
+        cancel = await ctx.button(
+            ctx.t("voice.cancel"), jobs.CANCEL_ACTION, {"note_id": note.id}, timedelta(days=2)
+        )
+        handle = await ctx.reply(Text(ctx.t("voice.queued"), buttons=rows(cancel)))
+        if handle is not None:
+            await self.notes.set(note.id, handle=handle)
+        job_id = await self.core.jobs.enqueue(
+            jobs.KIND,
+            jobs.TranscribePayload(note_id=note.id),
+            dedupe_key=note.route_key,
+            lane=f"voice:{ctx.user.id}",
+            user_id=ctx.user.id,
+        )
+        await self.notes.set(note.id, job_id=job_id)
+        log.info("voice_queued", user=ctx.user.key, note=note.id, job=job_id)
 
 
 class VoiceProcessor:
@@ -103,106 +96,54 @@ class VoiceProcessor:
         transcriber: Transcriber | None,
         usage: TranscriptionLog,
         metrics: Metrics,
+        queue: NoteQueue | None = None,
     ) -> None:
-        self.workshop = workshop
-        self.transcriber = transcriber
-        self.usage = usage
-        self.metrics = metrics
+        self.work = Transcription(
+            workshop=workshop, transcriber=transcriber, usage=usage, metrics=metrics
+        )
+        self.queue = queue
+
+    @property
+    def transcriber(self) -> Transcriber | None:
+        return self.work.transcriber
 
     def accepts(self, attachment: Attachment) -> bool:
         return wants(attachment)
 
-    async def process(self, ctx: Context, attachment: Attachment) -> str:
-        if self.transcriber is None:
+    async def process(self, ctx: Context, attachment: Attachment) -> str | None:
+        if self.work.transcriber is None:
             raise ProcessingFailed("voice.off")
-        self.workshop.check_declared(attachment.size, attachment.duration)
-        progress = Progress(ctx)
-        started = time.monotonic()
+        self.work.workshop.check_declared(attachment.size, attachment.duration)
+        if self.queue is not None and self.queue.serves(ctx.inbound.chat.platform):
+            await self.queue.submit(ctx, attachment)
+            return None  # the job answers when it has heard the note
+        return await self._inline(ctx, attachment)
+
+    async def _inline(self, ctx: Context, attachment: Attachment) -> str:
+        """Heard within the update; *Cancel* (``core.cancel``) cancels the update itself."""
+
+        async def cancel_button() -> Button:
+            return await ctx.button(ctx.t("voice.cancel"), CANCEL_ACTION, {"what": "voice"})
+
+        async def fetch() -> bytes:
+            if attachment.fetch is None:
+                raise OSError("the front-end gave no way to fetch this file")
+            return await attachment.fetch()
+
+        progress = Progress(ctx.outbox, ctx.t, cancel_button, ctx.user.key)
         try:
-            text = await self._work(ctx, attachment, progress, self.transcriber, started)
+            return await self.work.run(
+                user_id=ctx.user.id,
+                lang=ctx.lang,
+                fetch=fetch,
+                declared_seconds=attachment.duration,
+                progress=progress,
+            )
         except asyncio.CancelledError:
             with suppress(Exception):  # say so before the cancellation goes on
                 await asyncio.shield(progress.show(ctx.t("voice.cancelled"), cancellable=False))
             log.info("voice_cancelled", user=ctx.user.key)
             raise
-        except ProcessingFailed as exc:
+        except ProcessingFailed:
             await progress.remove()
-            self.metrics.transcriptions.labels(self.transcriber.name, exc.key).inc()
             raise
-        return text
-
-    async def _work(
-        self,
-        ctx: Context,
-        attachment: Attachment,
-        progress: Progress,
-        transcriber: Transcriber,
-        started: float,
-    ) -> str:
-        await progress.show(ctx.t("voice.downloading"))
-        data = await self._download(ctx, attachment)
-        async with self.workshop.workspace() as base:
-            await progress.show(ctx.t("voice.converting"))
-            wav, probe = await self.workshop.prepare(data, base)
-            del data
-            seconds = probe.seconds or float(attachment.duration or 0)
-            estimate = max(1, round(transcriber.estimate(seconds)))
-            await progress.show(
-                ctx.t("voice.transcribing", minutes=clock_face(seconds), seconds=estimate)
-            )
-            transcribing = time.monotonic()
-            try:
-                transcript = await transcriber.transcribe(wav, audio_seconds=seconds, hint=ctx.lang)
-            except ProcessingFailed as exc:
-                await self._record(ctx, transcriber, seconds, transcribing, 0.0, exc.key)
-                raise
-        await self._record(ctx, transcriber, seconds, transcribing, transcript.cost, "ok")
-        if not transcript.text.strip():
-            raise ProcessingFailed("voice.no_speech")
-        shown = ctx.t("voice.heard", text=literal(transcript.text))
-        if transcript.stopped_early:
-            shown += "\n" + ctx.t("voice.cut_short")
-        await progress.show(shown, cancellable=False)
-        log.info(
-            "voice_transcribed",
-            user=ctx.user.key,
-            provider=transcriber.name,
-            audio_seconds=round(seconds, 1),
-            seconds=round(time.monotonic() - started, 2),
-            language=transcript.language,
-            words=len(transcript.text.split()),
-        )
-        return transcript.text
-
-    async def _download(self, ctx: Context, attachment: Attachment) -> bytes:
-        if attachment.fetch is None:
-            raise ProcessingFailed("voice.download_failed")
-        try:
-            return await attachment.fetch()
-        except (RuntimeError, OSError) as exc:  # the front-end's typed download errors
-            log.warning("voice_download_failed", user=ctx.user.key, error=str(exc)[:200])
-            raise ProcessingFailed("voice.download_failed") from exc
-
-    async def _record(
-        self,
-        ctx: Context,
-        transcriber: Transcriber,
-        seconds: float,
-        since: float,
-        cost: float,
-        outcome: str,
-    ) -> None:
-        provider = transcriber.name
-        if outcome == "ok":  # failures are counted once, where they surface (``process``)
-            self.metrics.transcriptions.labels(provider, outcome).inc()
-            self.metrics.transcribed_seconds.labels(provider).inc(seconds)
-            self.metrics.transcription_cost.labels(provider).inc(cost)
-        await self.usage.record(
-            user_id=ctx.user.id,
-            provider=provider,
-            model=transcriber.model_name,
-            audio_seconds=seconds,
-            processing_seconds=time.monotonic() - since,
-            cost=cost,
-            outcome=outcome,
-        )
