@@ -128,7 +128,9 @@ async def _check_database(db: Database | None, where: str) -> Outcome:
         return False, f"{where} has no schema yet; run `concierge db upgrade`"
     if current != head:
         return False, f"{where} schema at {current}, expected {head}; run `concierge db upgrade`"
-    return True, f"{where}, schema at {current} (current)"
+    heads = current.split(",")
+    at = current if len(heads) <= 3 else f"the heads of {len(heads)} migration branches"
+    return True, f"{where}, schema at {at} (current)"
 
 
 async def _sample_ciphertext(db: Database | None) -> tuple[bool, str | None]:
