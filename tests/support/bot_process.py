@@ -57,3 +57,27 @@ async def until(what: str, seconds: float, check: Callable[[], object]) -> float
             raise AssertionError(f"gave up waiting for {what} after {seconds:g} s")
         await asyncio.sleep(0.05)
     return time.monotonic() - start
+
+
+def isolated_bot(
+    tmp_path: Path, fake: FakeTelegram, *, owner: int = 1, **settings: str
+) -> subprocess.Popen[bytes]:
+    """`concierge serve` with no setting inherited from this shell (upper-case variables
+    other than PATH and HOME are dropped), data in ``tmp_path``, log in ``bot.log``."""
+    env = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME")}
+    env.update(
+        CONCIERGE_DATA_DIR=str(tmp_path),
+        LOG_FORMAT="json",
+        LANG="en_US.UTF-8",
+        OWNER_IDS=f"telegram:{owner}",
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=fake.base_url,
+        HTTP_PORT=str(free_port()),
+        LLM_PROVIDER="offline",
+        TORRENT_SOURCES="",
+        **settings,
+    )
+    log = (tmp_path / "bot.log").open("ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", "concierge", "serve"], env=env, cwd=tmp_path, stdout=log, stderr=log
+    )

@@ -8,19 +8,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from concierge.adapters import digest_assembly
-from concierge.bootstrap import App
 from concierge.config import Settings
-from concierge.frontends.telegram.app import TelegramFrontend
 from concierge.skills.digests.writer import ModelDigestWriter
 from tests.fakes.clock import FakeClock
-from tests.frontends.telegram.conftest import FAST, running
+from tests.frontends.telegram.conftest import running
 from tests.skills.digests.conftest import SCI_FI_FAN, Person, digest_app, set_taste
-from tests.support.fake_telegram import TOKEN, FakeTelegram
+from tests.skills.grab.conftest import telegram_for
+from tests.support.fake_telegram import FakeTelegram
 from tests.support.fixture_server import FixtureServer
 
 ANN, IVAN = 3101, 3102
@@ -32,21 +30,6 @@ def fake() -> FakeTelegram:
     server = FakeTelegram().start()
     yield server  # type: ignore[misc]
     server.stop()
-
-
-def frontend(app: App, fake: FakeTelegram) -> TelegramFrontend:
-    return TelegramFrontend(
-        token=SecretStr(TOKEN),
-        dispatcher=app.dispatcher,
-        notifier=app.notifier,
-        registry=app.registry,
-        catalog=app.catalog,
-        users=app.users,
-        api_base_url=fake.base_url,
-        limits=FAST,
-        stream_interval=0.05,
-        poll_timeout=1,
-    )
 
 
 def press(fake: FakeTelegram, chat: int, label: str) -> None:
@@ -75,7 +58,7 @@ async def test_offline_digest_is_a_ranked_list_filtered_by_taste_with_working_bu
         ann = Person(app, ANN)
         await ann.say("/timezone Europe/London")
         await set_taste(ann, **SCI_FI_FAN)  # type: ignore[arg-type]
-        async with running(frontend(app, fake)):
+        async with running(telegram_for(app, fake)):
             fake.push(fake.text_update(ANN, "/digest now"))
             digest = await said(fake, ANN, 1, "the digest")
             press(fake, ANN, "👎 2")
@@ -123,7 +106,7 @@ async def test_scheduled_digest_for_a_russian_user_with_a_model_summary(
         ivan = Person(app, IVAN, lang="ru")
         await ivan.say("/start")
         await set_taste(ivan, **SCI_FI_FAN)  # type: ignore[arg-type]
-        async with running(frontend(app, fake)):
+        async with running(telegram_for(app, fake)):
             fake.push(fake.text_update(IVAN, "/timezone Москва", language="ru"))
             await said(fake, IVAN, 1, "the time zone")
             fake.push(fake.text_update(IVAN, "/digest daily 9", language="ru"))
@@ -154,7 +137,7 @@ async def test_weekly_digest_on_sunday_lists_up_to_ten_with_headlines_shown_as_w
     fake: FakeTelegram, tmp_path: Path, server: FixtureServer
 ) -> None:
     clock = FakeClock(datetime(2026, 3, 7, 12, 0, tzinfo=UTC))  # a Saturday
-    async with digest_app(tmp_path, clock, server) as app, running(frontend(app, fake)):
+    async with digest_app(tmp_path, clock, server) as app, running(telegram_for(app, fake)):
         fake.push(fake.text_update(ANN, "/digest"))
         menu = await said(fake, ANN, 1, "the settings")
         press(fake, ANN, "Weekly")

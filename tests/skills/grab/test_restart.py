@@ -11,7 +11,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,8 +18,9 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from tests.skills.grab.support import until
-from tests.support.fake_telegram import TOKEN, FakeTelegram
-from tests.support.fixture_server import FixtureServer, free_port
+from tests.support.bot_process import isolated_bot
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.fixture_server import FixtureServer
 
 OWNER = 1
 LINKS = 4
@@ -42,23 +42,7 @@ def slow_clip(clip: bytes, seconds: float = 4.0) -> object:
 
 
 def bot(tmp_path: Path, fake: FakeTelegram) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME")}
-    env.update(
-        CONCIERGE_DATA_DIR=str(tmp_path),
-        LOG_FORMAT="json",
-        LANG="en_US.UTF-8",
-        OWNER_IDS=f"telegram:{OWNER}",
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=fake.base_url,
-        HTTP_PORT=str(free_port()),
-        GRAB_MAX_RUNNING="1",
-        LLM_PROVIDER="offline",
-        TORRENT_SOURCES="",
-    )
-    log = (tmp_path / "bot.log").open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "concierge", "serve"], env=env, cwd=tmp_path, stdout=log, stderr=log
-    )
+    return isolated_bot(tmp_path, fake, owner=OWNER, GRAB_MAX_RUNNING="1")
 
 
 def children_in(folder: Path) -> list[int]:

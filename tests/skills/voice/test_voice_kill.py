@@ -9,37 +9,20 @@ heartbeat stops; the new process fetches the file again by its id and finishes i
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 from tests.skills.voice.conftest import Samples, voice
-from tests.support.fake_telegram import TOKEN, FakeTelegram
-from tests.support.fixture_server import free_port
+from tests.support.bot_process import isolated_bot
+from tests.support.fake_telegram import FakeTelegram
 
 OWNER = 1
 
 
 def bot(tmp_path: Path, fake: FakeTelegram) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME")}
-    env.update(
-        CONCIERGE_DATA_DIR=str(tmp_path),
-        LOG_FORMAT="json",
-        LANG="en_US.UTF-8",
-        OWNER_IDS=f"telegram:{OWNER}",
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=fake.base_url,
-        HTTP_PORT=str(free_port()),
-        LLM_PROVIDER="offline",
-        TORRENT_SOURCES="",
-    )
-    log = (tmp_path / "bot.log").open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "concierge", "serve"], env=env, cwd=tmp_path, stdout=log, stderr=log
-    )
+    return isolated_bot(tmp_path, fake, owner=OWNER)
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
