@@ -347,6 +347,7 @@ async def build_app(
         jobs=jobs,
         scheduler=scheduler,
         default_language=settings.default_language,
+        buttons=SqlButtonStore(db),
         metrics=metrics,
     )
     movies_http = assembly.http_factory(settings)

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from concierge.adapters.retro_assembly import retro_model
 from concierge.skills.digests import DigestsDeps
 from concierge.skills.digests.ports import DigestWriter, MonitorMatches, ReleaseCatalog
-from concierge.storage.buttons import SqlButtonStore
 
 if TYPE_CHECKING:
     from concierge.adapters.http import HttpFactory
@@ -57,7 +56,7 @@ def digest_deps(
 
     return DigestsDeps(
         core=core,
-        buttons=SqlButtonStore(core.db),
+        buttons=core.buttons,
         catalog=digest_catalog(settings, http),
         feeds=RssFeeds(http, allow_private=settings.digest_feeds_allow_private)
         if settings.digest_feeds

@@ -25,7 +25,6 @@ from concierge.skills.downloads.service import DownloadService, NoClientConfigur
 from concierge.skills.memory import preferences
 from concierge.skills.monitors import MonitorsDeps
 from concierge.skills.monitors.ports import SendOutcome
-from concierge.storage.buttons import SqlButtonStore
 from concierge.storage.flows import SqlFlows
 
 if TYPE_CHECKING:
@@ -97,7 +96,7 @@ def monitors_deps(
     return MonitorsDeps(
         core=core,
         movies=movies,
-        buttons=SqlButtonStore(core.db),
+        buttons=core.buttons,
         flows=SqlFlows(core.db),
         own_client=OwnClientBridge(own),
         preferences=preferences(core),

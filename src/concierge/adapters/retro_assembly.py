@@ -18,7 +18,6 @@ from concierge.skills.retro.stats import RetroStats
 from concierge.skills.retro.steps import parse_steps
 from concierge.skills.retro.themes import ModelThemes
 from concierge.skills.voice.stats import VoiceStats
-from concierge.storage.buttons import SqlButtonStore
 from concierge.storage.flows import SqlFlows
 
 if TYPE_CHECKING:
@@ -53,7 +52,7 @@ def retro_deps(settings: Settings, core: CoreServices) -> RetroDeps:
         core=core,
         cleaner=retro_cleaner(settings, found),
         flows=SqlFlows(core.db, core.clock),
-        buttons=SqlButtonStore(core.db),
+        buttons=core.buttons,
         steps=parse_steps(settings.retro_steps),
         timeout=timedelta(minutes=settings.retro_timeout_minutes),
         themes=ModelThemes(*found) if found is not None else None,

@@ -13,6 +13,7 @@ from concierge.core.metrics import Metrics
 from concierge.core.relay import Relay
 
 if TYPE_CHECKING:
+    from concierge.core.buttons import ButtonStore
     from concierge.core.clock import Clock
     from concierge.core.i18n import Catalog
     from concierge.core.jobs import Jobs
@@ -35,5 +36,6 @@ class CoreServices:
     jobs: Jobs
     scheduler: Scheduler  # static schedules come from Skill.schedules; this sets users' own
     default_language: str
+    buttons: ButtonStore  # stored button payloads, for replies built outside a chat (jobs)
     metrics: Metrics = field(default_factory=Metrics)  # the app's Prometheus registry
     relay: Relay = field(default_factory=Relay)  # jobs hand text back to the dispatcher

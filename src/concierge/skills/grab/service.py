@@ -37,7 +37,6 @@ from concierge.skills.grab.progress import ProgressMessage
 from concierge.skills.grab.protocol import ChildSpec, Event
 from concierge.skills.grab.runner import ChildPool, run_child
 from concierge.skills.grab.settings import GrabConfig
-from concierge.storage.buttons import SqlButtonStore
 from concierge.storage.repos import UserRecord
 from concierge.storage.sent_notices import SentNotices
 
@@ -87,7 +86,7 @@ class GrabService:
         self.admission = Admission(core.db, core.jobs, core.clock, config.limits)
         self.cache = FileCache(core.db, config.work_dir / "cache", core.clock, config.storage_bytes)
         self.notices = SentNotices(core.db)
-        self.buttons: ButtonStore = SqlButtonStore(core.db)
+        self.buttons: ButtonStore = core.buttons
         self._routes = dict(config.routes)
         self.delivery = Delivery(core.notifier, self.notices, config, links)
         self.metrics = GrabMetrics(core.metrics)

@@ -26,7 +26,6 @@ from concierge.skills.voice import jobs
 from concierge.skills.voice.models import TranscriptionLog
 from concierge.skills.voice.notes import VoiceNotes
 from concierge.skills.voice.service import NoteQueue, VoiceProcessor
-from concierge.storage.buttons import SqlButtonStore
 
 __all__ = ["SWEEP_KIND", "VoiceDeps", "build"]
 
@@ -57,7 +56,7 @@ def build(deps: VoiceDeps) -> Skill:
         metrics=core.metrics,
         queue=NoteQueue(core, notes),
     )
-    transcribe = jobs.TranscribeJob(core, notes, SqlButtonStore(core.db), processor.work)
+    transcribe = jobs.TranscribeJob(core, notes, core.buttons, processor.work)
 
     async def sweep(_ctx: JobContext, _payload: SweepPayload) -> None:
         removed = deps.workshop.sweep(ORPHAN_AGE.total_seconds())
