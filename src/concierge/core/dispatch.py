@@ -28,7 +28,7 @@ from concierge.core.metrics import Metrics
 from concierge.core.notify import DeliveryFailed, Notifier
 from concierge.core.registry import Registry
 from concierge.core.skill import Context
-from concierge.storage.repos import DuplicateUpdate, UpdateLog, UserRecord, UserRepo
+from concierge.storage.repos import Arrival, DuplicateUpdate, UpdateLog, UserRecord, UserRepo
 
 log = structlog.get_logger(__name__)
 
@@ -173,7 +173,7 @@ class Dispatcher:
             ref = inbound.user
             role = self.policy.initial_role(ref.platform, ref.id)
             try:  # the update's delivery and its user in one transaction
-                user = await self.users.upsert(ref, role, update_id=inbound.update_id)
+                arrival = await self.users.arrive(ref, role, update_id=inbound.update_id)
             except DuplicateUpdate:
                 log.info("duplicate_update_skipped", update_id=inbound.update_id)
                 return
@@ -183,7 +183,7 @@ class Dispatcher:
             if task is not None:
                 self._running[inbound.user.key] = task
             try:
-                await self._handle(inbound, outbox, kind, user)
+                await self._handle(inbound, outbox, kind, arrival)
             except asyncio.CancelledError:
                 if not self._was_cancelled_by_user(inbound.user.key):
                     raise
@@ -249,7 +249,8 @@ class Dispatcher:
             flows=self.flows,
         )
 
-    async def _handle(self, inbound: Inbound, outbox: Outbox, kind: str, user: UserRecord) -> None:
+    async def _handle(self, inbound: Inbound, outbox: Outbox, kind: str, arrival: Arrival) -> None:
+        user = arrival.user
         ctx = self._context(inbound, outbox, user)
         if user.role is Role.BLOCKED:
             log.info("blocked_user_ignored", user=user.key)
@@ -267,7 +268,7 @@ class Dispatcher:
             elif kind == "command":
                 await self._command(ctx)
             else:
-                await self._message(ctx)
+                await self._message(ctx, flows_open=arrival.flows_open)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -330,7 +331,7 @@ class Dispatcher:
             return
         await command.handler(ctx)
 
-    async def _message(self, ctx: Context) -> None:
+    async def _message(self, ctx: Context, *, flows_open: bool) -> None:
         text = ctx.inbound.text.strip()
         location = ctx.inbound.location
         if location is not None and not text and LOCATION_ACTION in self.registry.buttons:
@@ -342,7 +343,7 @@ class Dispatcher:
         if len(text) > MAX_TEXT_CHARS:
             await ctx.reply(ctx.t("errors.too_long", limit=MAX_TEXT_CHARS))
             return
-        if await self._answer_flow(ctx, text):
+        if flows_open and await self._answer_flow(ctx, text):
             return
         for route in self.registry.message_routes:
             if route.matches(text):

@@ -12,11 +12,13 @@ import structlog
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import PoolResetState
 
 from concierge.storage.migration_heads import script_heads
 
@@ -53,6 +55,19 @@ def _version_locations(extra_locations: Sequence[Path] = ()) -> list[Path]:
     return list(dict.fromkeys(p.resolve() for p in found))
 
 
+def _rollback_if_in_transaction(dbapi_connection: Any, record: Any, state: PoolResetState) -> None:
+    """SQLite's check-in reset: roll back only a transaction that is still open.
+
+    SQLAlchemy rolls back on every check-in, after a commit too; through aiosqlite each
+    rollback is one more trip to the driver's thread, three per message (issue 15).
+    """
+    if state.terminate_only or not state.asyncio_safe:
+        return
+    driver = record.driver_connection
+    if driver is None or driver.in_transaction:
+        dbapi_connection.rollback()
+
+
 def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -77,11 +92,13 @@ class Database:
             # update ("database is locked"). One connection queues transactions in-process
             # instead; the busy timeout is left for other processes (the CLI, nas-sync).
             kwargs.update(pool_size=1, max_overflow=0, pool_timeout=120)
+            kwargs["pool_reset_on_return"] = None  # _rollback_if_in_transaction instead
         else:
             kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_pragmas)
+            event.listen(self.engine.sync_engine.pool, "reset", _rollback_if_in_transaction)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.backend = parsed.get_backend_name()
 
@@ -90,6 +107,13 @@ class Database:
         """A transaction: committed on success, rolled back on error."""
         async with self._sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A Core transaction, committed on success: no ORM session to build, for the few
+        statements every update runs (issue 15)."""
+        async with self.engine.begin() as conn:
+            yield conn
 
     async def upgrade(self) -> None:
         """Apply every pending migration (idempotent); at the heads, without Alembic."""

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy import Select, Table, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from concierge.core.access import Role
 from concierge.core.messages import UserRef
 from concierge.storage.db import Database
 from concierge.storage.models import (
     ConversationMessageRow,
+    OpenFlowRow,
     ProcessedUpdateRow,
     UserRow,
     utcnow,
@@ -40,7 +41,18 @@ class UserRecord:
         return f"{self.platform}:{self.platform_id}"
 
 
-def _record(row: UserRow) -> UserRecord:
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """The sender of an update as stored, read in the update's one transaction."""
+
+    user: UserRecord
+    # whether any flow row exists for them (expired ones too): without one, the
+    # dispatcher need not ask the flow store who takes the text (one query saved)
+    flows_open: bool
+
+
+def _record(row: UserRow | Any) -> UserRecord:
+    """A record from a mapped row or a result row with the users table's columns."""
     return UserRecord(
         id=row.id,
         platform=row.platform,
@@ -60,6 +72,17 @@ def _by_platform_id(platform: str, platform_id: int) -> Select[UserRow]:
     return select(UserRow).where(UserRow.platform == platform, UserRow.platform_id == platform_id)
 
 
+_USERS = cast(Table, UserRow.__table__)
+# Built once: a statement object memoizes its cache key, so SQLAlchemy skips building
+# and keying it on every update (issue 15).
+_ARRIVING = select(
+    _USERS,
+    exists().where(OpenFlowRow.user_id == _USERS.c.id).correlate(_USERS).label("flows_open"),
+).where(
+    _USERS.c.platform == bindparam("platform"), _USERS.c.platform_id == bindparam("platform_id")
+)
+
+
 class UserRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -73,30 +96,46 @@ class UserRepo:
         With ``update_id``, the update is recorded as delivered in the same transaction
         (one round trip per update, issue 15); :class:`DuplicateUpdate` if it was before.
         """
+        return (await self.arrive(ref, initial_role, update_id=update_id)).user
+
+    async def arrive(
+        self, ref: UserRef, initial_role: Role, *, update_id: str | None = None
+    ) -> Arrival:
+        """:meth:`upsert`, also telling whether the user has a flow open (same query)."""
+        name = ref.display_name[:200]
+        params = {"platform": ref.platform, "platform_id": ref.id}
         for _attempt in range(2):
             try:
-                async with self._db.session() as s:
+                async with self._db.transaction() as c:
                     if update_id is not None:
-                        await UpdateLog.claim(s, ref.platform, update_id)
-                    row = await s.scalar(_by_platform_id(ref.platform, ref.id))
-                    if row is None:
-                        row = UserRow(
-                            platform=ref.platform,
-                            platform_id=ref.id,
-                            display_name=ref.display_name[:200],
-                            platform_language=ref.language_code,
-                            role=initial_role.value,
+                        await UpdateLog.claim(c, ref.platform, update_id)
+                    found = (await c.execute(_ARRIVING, params)).one_or_none()
+                    if found is None:
+                        await c.execute(
+                            insert(_USERS).values(
+                                platform=ref.platform,
+                                platform_id=ref.id,
+                                display_name=name,
+                                platform_language=ref.language_code,
+                                role=initial_role.value,
+                            )
                         )
-                        s.add(row)
-                    else:
-                        if ref.display_name and row.display_name != ref.display_name[:200]:
-                            row.display_name = ref.display_name[:200]
-                        if ref.language_code and row.platform_language != ref.language_code:
-                            row.platform_language = ref.language_code
-                        if row.unreachable:
-                            row.unreachable = False  # they wrote to us, so they're reachable
-                    await s.flush()
-                    return _record(row)
+                        found = (await c.execute(_ARRIVING, params)).one()
+                        return Arrival(_record(found), flows_open=bool(found.flows_open))
+                    changes: dict[str, Any] = {}
+                    if ref.display_name and found.display_name != name:
+                        changes["display_name"] = name
+                    if ref.language_code and found.platform_language != ref.language_code:
+                        changes["platform_language"] = ref.language_code
+                    if found.unreachable:
+                        changes["unreachable"] = False  # they wrote to us, so they're reachable
+                    user = _record(found)
+                    if changes:
+                        await c.execute(
+                            update(_USERS).where(_USERS.c.id == found.id).values(**changes)
+                        )
+                        user = replace(user, **changes)
+                    return Arrival(user, flows_open=bool(found.flows_open))
             except IntegrityError:
                 continue  # a concurrent first message created it; read it back
         raise RuntimeError(f"could not upsert user {ref.key}")
@@ -170,6 +209,11 @@ class DuplicateUpdate(Exception):
     """The platform delivered this update before; it was handled then."""
 
 
+_CLAIM = insert(cast(Table, ProcessedUpdateRow.__table__)).values(
+    platform=bindparam("platform"), update_id=bindparam("update_id")
+)
+
+
 class UpdateLog:
     """Remembers delivered platform updates so each is processed once."""
 
@@ -178,18 +222,17 @@ class UpdateLog:
 
     async def first_delivery(self, platform: str, update_id: str) -> bool:
         try:
-            async with self._db.session() as s:
-                await self.claim(s, platform, update_id)
+            async with self._db.transaction() as c:
+                await self.claim(c, platform, update_id)
         except DuplicateUpdate:
             return False
         return True
 
     @staticmethod
-    async def claim(s: AsyncSession, platform: str, update_id: str) -> None:
-        """Record the update in ``s``'s transaction; :class:`DuplicateUpdate` if seen before."""
-        s.add(ProcessedUpdateRow(platform=platform, update_id=update_id))
+    async def claim(c: AsyncConnection | AsyncSession, platform: str, update_id: str) -> None:
+        """Record the update in ``c``'s transaction; :class:`DuplicateUpdate` if seen before."""
         try:
-            await s.flush()
+            await c.execute(_CLAIM, {"platform": platform, "update_id": update_id})
         except IntegrityError:
             raise DuplicateUpdate(f"{platform}:{update_id}") from None
 
@@ -201,6 +244,19 @@ class UpdateLog:
                 )
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+_HISTORY = cast(Table, ConversationMessageRow.__table__)
+_TRIM = delete(_HISTORY).where(
+    _HISTORY.c.chat_key == bindparam("chat_key"),
+    _HISTORY.c.id
+    <= select(_HISTORY.c.id)
+    .where(_HISTORY.c.chat_key == bindparam("chat_key"))
+    .order_by(_HISTORY.c.id.desc())
+    .offset(bindparam("keep"))
+    .limit(1)
+    .scalar_subquery(),
+)  # no row at that offset: NULL, nothing deleted
 
 
 class HistoryRepo:
@@ -225,28 +281,16 @@ class HistoryRepo:
     async def append(
         self, chat_key: str, user_id: int, messages: list[tuple[dict[str, Any], int]], keep: int
     ) -> None:
-        async with self._db.session() as s:
+        """Add ``messages`` and forget all but the newest ``keep`` (two statements)."""
+        async with self._db.transaction() as c:
             # one executemany, not the ORM's unit of work: this runs on every agent turn
             rows = [
                 {"chat_key": chat_key, "user_id": user_id, "payload": p, "tokens": t}
                 for p, t in messages
             ]
             if rows:
-                await s.execute(insert(ConversationMessageRow), rows)
-            cutoff = await s.scalar(
-                select(ConversationMessageRow.id)
-                .where(ConversationMessageRow.chat_key == chat_key)
-                .order_by(ConversationMessageRow.id.desc())
-                .offset(keep)
-                .limit(1)
-            )
-            if cutoff is not None:
-                await s.execute(
-                    delete(ConversationMessageRow).where(
-                        ConversationMessageRow.chat_key == chat_key,
-                        ConversationMessageRow.id <= cutoff,
-                    )
-                )
+                await c.execute(insert(_HISTORY), rows)
+            await c.execute(_TRIM, {"chat_key": chat_key, "keep": keep})
 
     async def clear(self, chat_key: str) -> None:
         async with self._db.session() as s:

@@ -54,6 +54,7 @@ from concierge.frontends.telegram.outbox import (
     TelegramOutbox,
 )
 from concierge.frontends.telegram.ratelimit import RateLimits, TelegramRateLimiter
+from concierge.frontends.telegram.request import AiohttpRequest
 from concierge.frontends.telegram.webhook import WebhookEndpoint, webhook_address
 from concierge.storage.repos import UserRepo
 
@@ -110,11 +111,16 @@ class TelegramFrontend:
             .local_mode(local_mode)
             .rate_limiter(TelegramRateLimiter(limits or RateLimits()))
             .concurrent_updates(256)
-            .connect_timeout(10)
-            .read_timeout(20)
-            .write_timeout(30)
-            .media_write_timeout(300)
-            .pool_timeout(10)
+            .request(
+                AiohttpRequest(
+                    read_timeout=20,
+                    write_timeout=30,
+                    connect_timeout=10,
+                    pool_timeout=10,
+                    media_write_timeout=300,
+                )
+            )
+            .get_updates_request(AiohttpRequest(connection_pool_size=1))
         )
         if webhook_url:
             builder = builder.updater(None)

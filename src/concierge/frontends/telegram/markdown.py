@@ -68,6 +68,8 @@ def utf16_len(text: str) -> int:
 
 def _utf16_offsets(text: str) -> list[int]:
     """``offsets[i]`` = UTF-16 offset of ``text[i]``; the last item is the total."""
+    if not text or max(text) <= "\uffff":  # no astral characters: one unit each (the C fast path)
+        return list(range(len(text) + 1))
     offsets = [0] * (len(text) + 1)
     total = 0
     for i, char in enumerate(text):
