@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import Select, Table, bindparam, delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from concierge.core.access import Role
 from concierge.core.messages import UserRef
+from concierge.storage.batch import Batcher, Outcome
 from concierge.storage.db import Database
+from concierge.storage.history import HistoryRepo as HistoryRepo  # where callers import it
 from concierge.storage.models import (
-    ConversationMessageRow,
     OpenFlowRow,
     ProcessedUpdateRow,
     UserRow,
@@ -79,13 +81,71 @@ _ARRIVING = select(
     _USERS,
     exists().where(OpenFlowRow.user_id == _USERS.c.id).correlate(_USERS).label("flows_open"),
 ).where(
-    _USERS.c.platform == bindparam("platform"), _USERS.c.platform_id == bindparam("platform_id")
+    _USERS.c.platform == bindparam("platform"),
+    _USERS.c.platform_id.in_(bindparam("platform_ids", expanding=True)),
 )
+_FOLLOW = (
+    update(_USERS)
+    .where(_USERS.c.id == bindparam("user_id"))
+    .values(
+        display_name=bindparam("new_name"),
+        platform_language=bindparam("new_language"),
+        unreachable=bindparam("new_unreachable"),
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Arriving:
+    ref: UserRef
+    role: Role
+    update_id: str | None
+
+
+def _key(ref: UserRef) -> tuple[str, int]:
+    return ref.platform, ref.id
+
+
+async def _find_many(c: AsyncConnection, items: Sequence[_Arriving]) -> dict[tuple[str, int], Any]:
+    """The users table's rows (with ``flows_open``) for these senders, by platform and id."""
+    found: dict[tuple[str, int], Any] = {}
+    for platform in sorted({a.ref.platform for a in items}):
+        ids = sorted({a.ref.id for a in items if a.ref.platform == platform})
+        result = await c.execute(_ARRIVING, {"platform": platform, "platform_ids": ids})
+        found.update({(platform, row.platform_id): row for row in result})
+    return found
+
+
+def _new_user(a: _Arriving) -> dict[str, Any]:
+    return {
+        "platform": a.ref.platform,
+        "platform_id": a.ref.id,
+        "display_name": a.ref.display_name[:200],
+        "platform_language": a.ref.language_code,
+        "role": a.role.value,
+    }
+
+
+def _following(user: UserRecord, ref: UserRef) -> UserRecord:
+    """Name and platform language follow the platform; whoever writes is reachable."""
+    name = ref.display_name[:200] if ref.display_name else user.display_name
+    language = ref.language_code or user.platform_language
+    return replace(user, display_name=name, platform_language=language, unreachable=False)
+
+
+def _follow_params(user: UserRecord) -> dict[str, Any]:
+    return {
+        "user_id": user.id,
+        "new_name": user.display_name,
+        "new_language": user.platform_language,
+        "new_unreachable": user.unreachable,
+    }
 
 
 class UserRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._arrivals: Batcher[_Arriving, Arrival] = Batcher(self._arrive_many)
 
     async def upsert(
         self, ref: UserRef, initial_role: Role, *, update_id: str | None = None
@@ -101,41 +161,59 @@ class UserRepo:
     async def arrive(
         self, ref: UserRef, initial_role: Role, *, update_id: str | None = None
     ) -> Arrival:
-        """:meth:`upsert`, also telling whether the user has a flow open (same query)."""
-        name = ref.display_name[:200]
-        params = {"platform": ref.platform, "platform_id": ref.id}
+        """:meth:`upsert`, also telling whether the user has a flow open (same query).
+
+        Arrivals at the same moment share one transaction (storage/batch.py); if that
+        fails (a redelivered update, a user created elsewhere meanwhile), each runs alone.
+        """
+        return await self._arrivals(_Arriving(ref, initial_role, update_id))
+
+    async def _arrive_many(self, items: Sequence[_Arriving]) -> list[Outcome[Arrival]]:
+        if len(items) == 1:
+            return [await self._arrive_alone(items[0])]
+        async with self._db.transaction() as c:
+            claims = [
+                {"platform": a.ref.platform, "update_id": a.update_id}
+                for a in items
+                if a.update_id is not None
+            ]
+            if claims:
+                await c.execute(_CLAIM, claims)  # a repeated update fails the batch
+            found = await _find_many(c, items)
+            new = {_key(a.ref): a for a in reversed(items) if _key(a.ref) not in found}
+            if new:
+                await c.execute(insert(_USERS), [_new_user(a) for a in new.values()])
+                found.update(await _find_many(c, list(new.values())))
+            arrivals: list[Outcome[Arrival]] = []
+            changed: dict[int, UserRecord] = {}
+            for a in items:
+                row = found[_key(a.ref)]
+                user = changed.get(row.id) or _record(row)
+                after = _following(user, a.ref)
+                if after != user:
+                    changed[row.id] = after
+                arrivals.append(Arrival(after, flows_open=bool(row.flows_open)))
+            if changed:
+                await c.execute(_FOLLOW, [_follow_params(u) for u in changed.values()])
+        return arrivals
+
+    async def _arrive_alone(self, item: _Arriving) -> Arrival:
+        ref = item.ref
         for _attempt in range(2):
             try:
                 async with self._db.transaction() as c:
-                    if update_id is not None:
-                        await UpdateLog.claim(c, ref.platform, update_id)
-                    found = (await c.execute(_ARRIVING, params)).one_or_none()
+                    if item.update_id is not None:
+                        await UpdateLog.claim(c, ref.platform, item.update_id)
+                    found = (await _find_many(c, [item])).get(_key(ref))
                     if found is None:
-                        await c.execute(
-                            insert(_USERS).values(
-                                platform=ref.platform,
-                                platform_id=ref.id,
-                                display_name=name,
-                                platform_language=ref.language_code,
-                                role=initial_role.value,
-                            )
-                        )
-                        found = (await c.execute(_ARRIVING, params)).one()
+                        await c.execute(insert(_USERS).values(**_new_user(item)))
+                        found = (await _find_many(c, [item]))[_key(ref)]
                         return Arrival(_record(found), flows_open=bool(found.flows_open))
-                    changes: dict[str, Any] = {}
-                    if ref.display_name and found.display_name != name:
-                        changes["display_name"] = name
-                    if ref.language_code and found.platform_language != ref.language_code:
-                        changes["platform_language"] = ref.language_code
-                    if found.unreachable:
-                        changes["unreachable"] = False  # they wrote to us, so they're reachable
                     user = _record(found)
-                    if changes:
-                        await c.execute(
-                            update(_USERS).where(_USERS.c.id == found.id).values(**changes)
-                        )
-                        user = replace(user, **changes)
-                    return Arrival(user, flows_open=bool(found.flows_open))
+                    after = _following(user, ref)
+                    if after != user:
+                        await c.execute(_FOLLOW, _follow_params(after))
+                    return Arrival(after, flows_open=bool(found.flows_open))
             except IntegrityError:
                 continue  # a concurrent first message created it; read it back
         raise RuntimeError(f"could not upsert user {ref.key}")
@@ -244,68 +322,6 @@ class UpdateLog:
                 )
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-_HISTORY = cast(Table, ConversationMessageRow.__table__)
-_TRIM = delete(_HISTORY).where(
-    _HISTORY.c.chat_key == bindparam("chat_key"),
-    _HISTORY.c.id
-    <= select(_HISTORY.c.id)
-    .where(_HISTORY.c.chat_key == bindparam("chat_key"))
-    .order_by(_HISTORY.c.id.desc())
-    .offset(bindparam("keep"))
-    .limit(1)
-    .scalar_subquery(),
-)  # no row at that offset: NULL, nothing deleted
-
-
-class HistoryRepo:
-    """Per-chat conversation history, kept trimmed to a message count."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def load(self, chat_key: str, limit: int) -> list[tuple[dict[str, Any], int]]:
-        """The newest ``limit`` messages, oldest first, with their token estimates."""
-        async with self._db.session() as s:
-            rows = (
-                await s.execute(
-                    select(ConversationMessageRow.payload, ConversationMessageRow.tokens)
-                    .where(ConversationMessageRow.chat_key == chat_key)
-                    .order_by(ConversationMessageRow.id.desc())
-                    .limit(limit)
-                )
-            ).all()
-        return [(payload, tokens) for payload, tokens in reversed(rows)]
-
-    async def append(
-        self, chat_key: str, user_id: int, messages: list[tuple[dict[str, Any], int]], keep: int
-    ) -> None:
-        """Add ``messages`` and forget all but the newest ``keep`` (two statements)."""
-        async with self._db.transaction() as c:
-            # one executemany, not the ORM's unit of work: this runs on every agent turn
-            rows = [
-                {"chat_key": chat_key, "user_id": user_id, "payload": p, "tokens": t}
-                for p, t in messages
-            ]
-            if rows:
-                await c.execute(insert(_HISTORY), rows)
-            await c.execute(_TRIM, {"chat_key": chat_key, "keep": keep})
-
-    async def clear(self, chat_key: str) -> None:
-        async with self._db.session() as s:
-            await s.execute(
-                delete(ConversationMessageRow).where(ConversationMessageRow.chat_key == chat_key)
-            )
-
-    async def count(self, chat_key: str) -> int:
-        async with self._db.session() as s:
-            return int(
-                await s.scalar(
-                    select(func.count()).where(ConversationMessageRow.chat_key == chat_key)
-                )
-                or 0
-            )
 
 
 def expires_in(ttl: timedelta) -> datetime:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp.payload import IOBasePayload
@@ -40,6 +41,7 @@ class AiohttpRequest(BaseRequest):
         "_media_write_timeout",
         "_pool_size",
         "_pool_timeout",
+        "_proxies",
         "_read_timeout",
         "_session",
         "_write_timeout",
@@ -62,6 +64,7 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[tuple[str, str], str | None] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -73,8 +76,23 @@ class AiohttpRequest(BaseRequest):
                 connector=aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0),
                 headers={"User-Agent": self.USER_AGENT},
                 timeout=aiohttp.ClientTimeout(total=None),
-                trust_env=True,  # HTTPS_PROXY / ALL_PROXY / NO_PROXY, as httpx reads them
             )
+
+    def _proxy(self, url: str) -> str | None:
+        """The environment's proxy for ``url`` (HTTPS_PROXY, ALL_PROXY, NO_PROXY, as httpx
+        reads them), looked up once per host: aiohttp's ``trust_env`` asks a worker thread
+        twice on every request."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname or "")
+        if key not in self._proxies:
+            import urllib.request  # stdlib, but not needed before the first call
+
+            proxies = urllib.request.getproxies()
+            found = proxies.get(parts.scheme) or proxies.get("all")
+            if found and urllib.request.proxy_bypass(key[1]):
+                found = None
+            self._proxies[key] = found
+        return self._proxies[key]
 
     async def shutdown(self) -> None:
         session, self._session = self._session, None
@@ -108,7 +126,7 @@ class AiohttpRequest(BaseRequest):
         )
         try:
             async with self._session.request(
-                method, url, data=_body(request_data), timeout=timeout
+                method, url, data=_body(request_data), timeout=timeout, proxy=self._proxy(url)
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:  # aiohttp's timeouts subclass it
