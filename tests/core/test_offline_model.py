@@ -150,3 +150,23 @@ def test_example_phrases_are_rendered_from_patterns() -> None:
     }
     for pattern, phrase in cases.items():
         assert example_phrase(re.compile(pattern)) == phrase
+
+
+async def test_each_user_is_answered_in_their_own_language_by_one_runner(
+    sqlite_db: Database,
+) -> None:
+    """The offline model is built once per language; users in turn keep their own."""
+    world = World(sqlite_db)
+    runner = world.runner(Registry([FilmTools().skill()]))
+    replies: list[str] = []
+    for platform_id, lang in [(1, "en"), (2, "ru"), (3, "en"), (4, "ru")]:
+        ctx, outbox = await world.context(platform_id=platform_id, lang=lang)
+        await runner.run(ctx, "tell me a joke")  # Latin script: the user's language answers
+        replies.append(outbox.texts()[-1])
+    assert [r.startswith("No language model is configured") for r in replies] == [
+        True,
+        False,
+        True,
+        False,
+    ]
+    assert all(r.startswith("Языковая модель здесь не настроена") for r in replies[1::2])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from concierge.storage.buttons import SqlButtonStore
 from concierge.storage.credentials import CredentialStore
 from concierge.storage.db import Database
 from concierge.storage.flows import SqlFlows
-from concierge.storage.repos import HistoryRepo, UpdateLog, UserRepo
+from concierge.storage.repos import Arrival, DuplicateUpdate, HistoryRepo, UpdateLog, UserRepo
 from concierge.storage.secrets import SecretBox, generate_key
 from tests.fakes.clock import FakeClock
 
@@ -208,3 +209,78 @@ async def test_replicas_starting_at_once_migrate_in_turn(empty_postgres_url: str
     finally:
         for d in databases:
             await d.close()
+
+
+async def test_arrival_says_whether_the_sender_has_any_flow_row(db: Database) -> None:
+    clock = FakeClock()
+    users = UserRepo(db)
+    first = await users.arrive(UserRef("telegram", 31, "ann"), Role.USER, update_id="1")
+    assert first.flows_open is False
+    await SqlFlows(db, clock).open(first.user.id, "retro", "retro.answer", {}, MINUTE)
+    assert (await users.arrive(UserRef("telegram", 31, "ann"), Role.USER)).flows_open is True
+    clock.advance(timedelta(minutes=2))  # expired but not pruned: the flow store decides
+    assert (await users.arrive(UserRef("telegram", 31, "ann"), Role.USER)).flows_open is True
+    assert await SqlFlows(db, clock).take(first.user.id) is None
+    assert (await users.arrive(UserRef("telegram", 32, "bob"), Role.USER)).flows_open is False
+
+
+async def test_arrivals_at_once_are_each_claimed_created_and_renamed(db: Database) -> None:
+    users = UserRepo(db)
+    known = await users.upsert(UserRef("telegram", 1, "old name", "ru"), Role.USER)
+    await users.set_unreachable(known.id)
+    await UpdateLog(db).first_delivery("telegram", "seen")
+    arrivals = await asyncio.gather(
+        users.arrive(UserRef("telegram", 1, "new name", "en"), Role.PENDING, update_id="a"),
+        users.arrive(UserRef("telegram", 2, "bob"), Role.PENDING, update_id="b"),
+        users.arrive(UserRef("discord", 1, "carol"), Role.USER, update_id="c"),
+        users.arrive(UserRef("telegram", 3, "dan"), Role.USER, update_id="seen"),
+        return_exceptions=True,
+    )
+    renamed, created, other_platform, repeated = arrivals
+    assert isinstance(repeated, DuplicateUpdate)  # a redelivery fails alone
+    assert isinstance(renamed, Arrival) and renamed.user.id == known.id
+    assert (renamed.user.display_name, renamed.user.platform_language) == ("new name", "en")
+    assert renamed.user.role is Role.USER and renamed.user.unreachable is False
+    assert isinstance(created, Arrival) and created.user.role is Role.PENDING
+    assert isinstance(other_platform, Arrival) and other_platform.user.platform == "discord"
+    stored = await users.get(known.id)
+    assert stored is not None and stored.display_name == "new name" and not stored.unreachable
+    assert await users.find("telegram", 3) is None  # its transaction was rolled back
+    log = UpdateLog(db)
+    assert [await log.first_delivery("telegram", u) for u in ("a", "b", "seen")] == [False] * 3
+    assert await log.first_delivery("telegram", "c") is True  # discord's "c" is another id
+
+
+async def test_histories_of_many_chats_at_once_keep_each_its_own_newest(db: Database) -> None:
+    history = HistoryRepo(db)
+
+    async def turn(chat: int, n: int) -> None:
+        await history.append(f"telegram:{chat}", chat, [({"n": n}, 1), ({"n": n + 0.5}, 1)], 3)
+
+    for n in range(3):
+        await asyncio.gather(*(turn(chat, n) for chat in range(4)))
+    loads = await asyncio.gather(
+        history.load("telegram:0", limit=30),
+        history.load("telegram:1", limit=2),
+        history.load("telegram:9", limit=30),
+        history.load("telegram:2", limit=0),
+    )
+    assert [[p["n"] for p, _ in rows] for rows in loads] == [[1.5, 2, 2.5], [2, 2.5], [], []]
+    assert [await history.count(f"telegram:{c}") for c in range(4)] == [3, 3, 3, 3]
+
+
+async def test_a_transaction_left_open_is_rolled_back_when_its_connection_returns(
+    sqlite_db: Database,
+) -> None:
+    """SQLite skips SQLAlchemy's rollback after every commit; one still open is undone."""
+    from sqlalchemy import text
+
+    async with sqlite_db.engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        driver: Any = raw.driver_connection
+        await driver.execute("INSERT INTO processed_updates VALUES ('t', 'open', '2026-01-01')")
+        assert driver.in_transaction
+    async with sqlite_db.transaction() as c:
+        left = await c.scalar(text("SELECT count(*) FROM processed_updates WHERE platform = 't'"))
+    assert left == 0
+    assert await UpdateLog(sqlite_db).first_delivery("t", "open") is True
