@@ -16,6 +16,7 @@ Needs ``TEST_DATABASE_URL`` and ``TEST_REDIS_URL``; skipped without them.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -196,6 +197,13 @@ async def test_a_burst_through_two_webs_and_two_workers_is_answered_once_in_orde
         print(f"\n{posts} POSTs for {USERS * EACH} updates; over the chat pace: {over}")
         assert posts > USERS * EACH  # some were redelivered
         assert over == 0
+        # one update followed from the webhook to its reply: the same correlation id in both
+        web_logs = cluster.log("web1") + cluster.log("web2")
+        worker_logs = cluster.log("worker1") + cluster.log("worker2")
+        queued = [line for line in web_logs.splitlines() if b"telegram_update_queued" in line]
+        correlation = json.loads(queued[0])["correlation"]
+        handled = [line for line in worker_logs.splitlines() if correlation.encode() in line]
+        assert any(json.loads(line).get("replica", "").startswith("worker") for line in handled)
     finally:
         cluster.stop()
         fake.stop()

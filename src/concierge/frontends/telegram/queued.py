@@ -16,6 +16,7 @@ rather than skipped (a reply that had already gone out may then go out twice).
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,7 @@ PLATFORM = "telegram"
 
 class QueuedUpdate(BaseModel):
     update: dict[str, Any]
+    correlation: str | None = None  # logged by the web replica and the worker alike
 
 
 def lane_of(data: dict[str, Any]) -> str | None:
@@ -68,9 +70,11 @@ class UpdateQueue:
 
     async def accept(self, data: dict[str, Any]) -> None:
         """Queue one update (the webhook answers 200 once this returns)."""
+        correlation = f"tg-{data['update_id']}-{uuid.uuid4().hex[:8]}"
+        log.info("telegram_update_queued", update_id=data["update_id"], correlation=correlation)
         await self.jobs.enqueue(
             self.kind,
-            QueuedUpdate(update=data),
+            QueuedUpdate(update=data, correlation=correlation),
             dedupe_key=f"telegram:update:{data['update_id']}",
             lane=lane_of(data),
         )
@@ -84,6 +88,8 @@ class UpdateQueue:
                 "telegram_update_unreadable", update_id=data.get("update_id"), error=str(exc)
             )
             return
-        if ctx.attempt > 1:  # the attempt before died mid-way: answer it rather than skip it
-            await self.frontend.dispatcher.updates.release(PLATFORM, str(update.update_id))
-        await self.frontend.receive(update)
+        with structlog.contextvars.bound_contextvars(correlation=payload.correlation):
+            if ctx.attempt > 1:  # the attempt before died mid-way: answer it, don't skip it
+                await self.frontend.dispatcher.updates.release(PLATFORM, str(update.update_id))
+            await self.frontend.receive(update)
+            log.info("telegram_update_handled", update_id=update.update_id, attempt=ctx.attempt)
