@@ -45,9 +45,11 @@ def _reply(n: int) -> str:
 
 
 class Cluster:
-    def __init__(self, tmp_path: Path, fake: FakeTelegram, database: str) -> None:
+    """Named processes: ``web…`` (serve --role web), ``all…`` (serve), else ``worker``."""
+
+    def __init__(self, tmp_path: Path, fake: FakeTelegram, database: str, **extra: str) -> None:
         self.tmp_path, self.fake = tmp_path, fake
-        self.ports = {"web1": free_port(), "web2": free_port()}
+        self.ports: dict[str, int] = {}
         self.env = {
             "DATABASE_URL": database,
             "REDIS_URL": str(REDIS_URL),
@@ -57,18 +59,19 @@ class Cluster:
             "ACCESS_MODE": "open",
             "LLM_PROVIDER": "offline",
             "JOBS_CONCURRENCY": "16",
+            **extra,
         }
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self, name: str) -> None:
-        web = name.startswith("web")
+        command = {"web": ("serve", "--role", "web"), "all": ("serve",)}.get(name[:3], ("worker",))
         self.procs[name] = bot_process(
             self.tmp_path,
             self.fake,
             name,
-            command=("serve", "--role", "web") if web else ("worker",),
+            command=command,
             REPLICA_ID=name,
-            HTTP_PORT=str(self.ports.get(name, free_port())),
+            HTTP_PORT=str(self.ports.setdefault(name, free_port())),
             **self.env,
         )
 
@@ -77,7 +80,7 @@ class Cluster:
 
     async def ready(self, *names: str) -> None:
         for name in names:
-            mark = b'"serving"' if name.startswith("web") else b'"worker_running"'
+            mark = b'"serving"' if name[:3] in ("web", "all") else b'"worker_running"'
             await until(f"{name} to start", 90, lambda n=name, m=mark: m in self.log(n))  # type: ignore[misc]
 
     def kill(self, name: str) -> None:
@@ -95,7 +98,7 @@ class Cluster:
                 proc.kill()
 
 
-async def _post(
+async def post(
     client: httpx.AsyncClient, cluster: Cluster, order: list[str], update: dict[str, object]
 ) -> None:
     """POST until a replica answers 200, trying the next web replica after a failure."""
@@ -127,10 +130,10 @@ async def _burst(cluster: Cluster, fake: FakeTelegram, halfway: asyncio.Event) -
                 **fake.text_update(FIRST_USER + u, f"/m{n}"),
             }
             order = ["web1", "web2"] if (u + n) % 2 == 0 else ["web2", "web1"]
-            await _post(client, cluster, order, update)
+            await post(client, cluster, order, update)
             posts += 1
             if n % 10 == 3:  # Telegram redelivers now and then (to whichever replica)
-                await _post(client, cluster, order[::-1], update)
+                await post(client, cluster, order[::-1], update)
                 posts += 1
             if u == 0 and n == EACH // 2:
                 halfway.set()

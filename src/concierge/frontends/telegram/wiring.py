@@ -6,6 +6,7 @@ from concierge.bootstrap import App
 from concierge.config import Settings
 from concierge.frontends.telegram.app import TelegramFrontend
 from concierge.frontends.telegram.queued import UpdateQueue
+from concierge.frontends.telegram.ratelimit import RateLimits
 
 
 def build_telegram(settings: Settings, app: App) -> TelegramFrontend:
@@ -31,6 +32,7 @@ def build_telegram(settings: Settings, app: App) -> TelegramFrontend:
         webhook_secret=settings.telegram_webhook_secret,
         local_mode=settings.telegram_local_mode,
         shared_pacing=shared,
+        limits=None if settings.telegram_send_pacing else RateLimits.unlimited(),
     )
     if settings.telegram_queue_updates and settings.telegram_webhook_url:
         # every process registers the kind (workers run it); the webhook queues into it
