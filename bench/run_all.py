@@ -132,6 +132,17 @@ def grab_rows(f: Figures) -> list[Row]:
     ]  # fmt: skip
 
 
+def scale_rows(f: Figures) -> list[Row]:
+    rows = f["rows"]
+    one = rows[0]["updates_per_s"]
+    return [
+        Row("scale", f"{r['processes']} process(es), updates/s (p99)",
+            f"{r['updates_per_s']:.1f} ({r['p99_ms']:.0f} ms)", f"{one:.1f} with 1",
+            f"{r['updates_per_s'] / one:.2f}x", f"info, {f['cores']} cores", None)
+        for r in rows
+    ]  # fmt: skip
+
+
 def _number(pattern: str, out: str) -> float:
     found = re.search(pattern, out)
     if found is None:
@@ -196,6 +207,11 @@ def benches(quick: bool, postgres: str | None) -> list[Bench]:
                       (*users, "--db", postgres, "--model", model),
                       burst_rows(f"Postgres, {model}"), ("P8",))
             )  # fmt: skip
+        found.append(
+            Bench("scale-out 1/2/4 processes", "scale_out.py",
+                  ("--postgres", postgres, "--users", "50" if quick else "100"),
+                  scale_rows, ("scale",))
+        )  # fmt: skip
     found += [
         Bench("search fan-out and parsing", "search_fanout.py", (), search_rows, ("P2", "P3")),
         Bench("start-up", "startup.py", (), startup_rows, ("P7",)),

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     telegram_upload_limit_mb: int = 50
     telegram_download_limit_mb: int = 20
     telegram_local_mode: bool = False
+    telegram_send_pacing: bool = True  # false only for a test Bot API with no limits (benchmarks)
+    telegram_queue_updates: bool = False  # webhook updates as per-user jobs (several replicas)
+    redis_url: SecretStr | None = None  # Telegram send pacing shared by every replica
     bot_username: str | None = None
 
     # --- discord ---

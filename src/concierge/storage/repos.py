@@ -314,6 +314,16 @@ class UpdateLog:
         except IntegrityError:
             raise DuplicateUpdate(f"{platform}:{update_id}") from None
 
+    async def release(self, platform: str, update_id: str) -> None:
+        """Forget one update's claim: a job handling it died and runs it again."""
+        async with self._db.session() as s:
+            await s.execute(
+                delete(ProcessedUpdateRow).where(
+                    ProcessedUpdateRow.platform == platform,
+                    ProcessedUpdateRow.update_id == update_id,
+                )
+            )
+
     async def prune(self, older_than: timedelta) -> int:
         async with self._db.session() as s:
             result = await s.execute(

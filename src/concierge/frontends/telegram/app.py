@@ -53,7 +53,7 @@ from concierge.frontends.telegram.outbox import (
     LangSource,
     TelegramOutbox,
 )
-from concierge.frontends.telegram.ratelimit import RateLimits, TelegramRateLimiter
+from concierge.frontends.telegram.ratelimit import RateLimits, SharedPacer, TelegramRateLimiter
 from concierge.frontends.telegram.request import AiohttpRequest
 from concierge.frontends.telegram.webhook import WebhookEndpoint, webhook_address
 from concierge.storage.repos import UserRepo
@@ -89,6 +89,7 @@ class TelegramFrontend:
         webhook_secret: SecretStr | None = None,
         local_mode: bool = False,
         limits: RateLimits | None = None,
+        shared_pacing: SharedPacer | None = None,
         stream_interval: float = 1.0,
         poll_timeout: int = 30,
         callback_deadline: float = 3.0,
@@ -109,7 +110,7 @@ class TelegramFrontend:
             .base_url(f"{base}/bot")
             .base_file_url(f"{base}/file/bot")
             .local_mode(local_mode)
-            .rate_limiter(TelegramRateLimiter(limits or RateLimits()))
+            .rate_limiter(TelegramRateLimiter(limits or RateLimits(), shared_pacing))
             .concurrent_updates(256)
             .request(
                 AiohttpRequest(
@@ -215,6 +216,10 @@ class TelegramFrontend:
     # --- inbound -------------------------------------------------------------------
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.receive(update)
+
+    async def receive(self, update: Update) -> None:
+        """One update, from polling, the webhook or a queued-update job."""
         if update.my_chat_member is not None:
             await self._membership(update.my_chat_member)
             return

@@ -17,7 +17,7 @@ import time
 import warnings
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from aiolimiter import AsyncLimiter
@@ -118,9 +118,22 @@ class SlidingWindow:
         self._slots.release()
 
 
+class SharedPacer(Protocol):
+    """Limits counted outside this process (``shared_pacing.RedisPacer``)."""
+
+    async def rate(self, key: str, per_second: float, burst: int) -> None: ...
+
+    async def window(self, key: str, limit: int, period: float) -> None: ...
+
+    async def close(self) -> None: ...
+
+
 class TelegramRateLimiter(BaseRateLimiter[int]):
-    def __init__(self, limits: RateLimits) -> None:
+    """``shared``: every replica's sends counted together (Redis); else this process's."""
+
+    def __init__(self, limits: RateLimits, shared: SharedPacer | None = None) -> None:
         self._limits = limits
+        self._shared = shared
         self._overall = (
             AsyncLimiter(limits.overall_per_second, 1) if limits.overall_per_second > 0 else None
         )
@@ -134,6 +147,8 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
     async def shutdown(self) -> None:
         self._chats.clear()
         self._groups.clear()
+        if self._shared is not None:
+            await self._shared.close()
 
     def _chat_limiter(self, chat: int | str, rate: float, period: float) -> AsyncLimiter:
         table = self._chats
@@ -147,8 +162,7 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
 
     def _group_window(self, endpoint: str, chat: int | str | None) -> SlidingWindow | None:
         limits = self._limits
-        is_group = isinstance(chat, str) or (chat is not None and chat < 0)
-        if chat is None or not is_group or endpoint not in MESSAGE_METHODS:
+        if chat is None or not _is_group(chat) or endpoint not in MESSAGE_METHODS:
             return None
         if limits.group_messages <= 0:
             return None
@@ -167,12 +181,29 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
             if wait > 0:
                 await asyncio.sleep(wait)
         limits = self._limits
+        if self._shared is not None:
+            await self._pace_shared(endpoint, chat)
+            return
         if chat is not None and endpoint in MESSAGE_METHODS and limits.chat_per_second > 0:
             burst = max(1, limits.chat_burst)
             period = burst / limits.chat_per_second
             await self._chat_limiter(chat, burst, period).acquire()
         if chat is not None and self._overall is not None:
             await self._overall.acquire()
+
+    async def _pace_shared(self, endpoint: str, chat: int | str | None) -> None:
+        shared, limits = self._shared, self._limits
+        assert shared is not None
+        if chat is None:
+            return
+        if endpoint in MESSAGE_METHODS:
+            if limits.chat_per_second > 0:
+                await shared.rate(f"chat:{chat}", limits.chat_per_second, limits.chat_burst)
+            if _is_group(chat) and limits.group_messages > 0:
+                await shared.window(f"group:{chat}", limits.group_messages, limits.group_period)
+        if limits.overall_per_second > 0:
+            burst = max(1, int(limits.overall_per_second))
+            await shared.rate("overall", limits.overall_per_second, burst)
 
     async def process_request(
         self,
@@ -188,7 +219,7 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         failures = 0
         while True:
             await self._pace(endpoint, chat)
-            window = self._group_window(endpoint, chat)
+            window = None if self._shared else self._group_window(endpoint, chat)
             try:
                 if window is None:
                     return await callback(*args, **kwargs)
@@ -218,6 +249,10 @@ def retry_seconds(exc: RetryAfter) -> float:
         warnings.simplefilter("ignore")  # PTB 22 warns that int periods are deprecated
         delay = exc.retry_after
     return float(delay) if isinstance(delay, int | float) else delay.total_seconds()
+
+
+def _is_group(chat: int | str) -> bool:
+    return isinstance(chat, str) or chat < 0
 
 
 def _chat_key(raw: object) -> int | str | None:

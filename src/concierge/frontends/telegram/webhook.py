@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import structlog
@@ -21,6 +22,9 @@ from telegram import Update
 from telegram.ext import Application
 
 from concierge.frontends.http.bodies import BodyError, read_json
+
+if TYPE_CHECKING:
+    from concierge.frontends.telegram.queued import UpdateQueue
 
 log = structlog.get_logger(__name__)
 
@@ -49,6 +53,7 @@ class WebhookEndpoint:
         self.application = application
         self.secret = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
         self.accepting = False
+        self.queue: UpdateQueue | None = None  # TELEGRAM_QUEUE_UPDATES: a job per update
         self._recent: OrderedDict[int, None] = OrderedDict()
 
     async def handle(self, request: Request) -> Response:
@@ -67,6 +72,9 @@ class WebhookEndpoint:
             return Response("not a Telegram update", status_code=400)
         if self._seen(data["update_id"]):
             log.info("telegram_webhook_duplicate", update_id=data["update_id"])
+            return Response(status_code=200)
+        if self.queue is not None:
+            await self.queue.accept(data)  # committed before Telegram hears 200
             return Response(status_code=200)
         try:
             update = Update.de_json(data, self.application.bot)

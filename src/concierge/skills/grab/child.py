@@ -19,7 +19,7 @@ import traceback
 from pathlib import Path
 from typing import IO
 
-from concierge.skills.grab import guard, media
+from concierge.skills.grab import direct, guard, media
 from concierge.skills.grab.fetchers import Failure, run_gallery, run_ytdlp
 from concierge.skills.grab.protocol import ChildSpec, Event, Reason
 
@@ -65,6 +65,9 @@ def download(spec: ChildSpec, emit: Emitter) -> list[Path]:
         return run_ytdlp(spec, emit, generic=False)
     if tool == "gallery-dl":
         return run_gallery(spec, emit, generic=False)
+    found = direct.fetch(spec, emit)  # a link that is itself a media file
+    if found is not None:
+        return found
     try:
         return run_ytdlp(spec, emit, generic=True)
     except Failure as exc:

@@ -34,7 +34,11 @@ _AUDIO_BRANDS = (b"M4A ", b"M4B ", b"F4A ")
 def sniff(path: Path) -> tuple[MediaKind, str] | None:
     """(kind, extension) from the content, or None for a type we do not deliver."""
     with path.open("rb") as handle:
-        head = handle.read(16)
+        return sniff_bytes(handle.read(16))
+
+
+def sniff_bytes(head: bytes) -> tuple[MediaKind, str] | None:
+    """``sniff`` of a file's first 16 bytes (a download that is still streaming)."""
     for offset, magic, kind, ext in _MAGIC:
         if head[offset : offset + len(magic)] == magic:
             return kind, ext
