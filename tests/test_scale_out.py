@@ -23,6 +23,7 @@ import subprocess
 from collections import Counter
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 
@@ -62,6 +63,7 @@ class Cluster:
             **extra,
         }
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.restarted_at = ""  # the database's UTC time at a kill -9
 
     def start(self, name: str) -> None:
         command = {"web": ("serve", "--role", "web"), "all": ("serve",)}.get(name[:3], ("worker",))
@@ -159,10 +161,20 @@ def _over_pace(fake: FakeTelegram) -> int:
     return worst
 
 
-async def _run(tmp_path: Path, database: str, *, kill: bool) -> tuple[Cluster, FakeTelegram, int]:
+async def _sql(database: str, query: str) -> object:
+    connection = await asyncpg.connect(database.replace("+asyncpg", ""), timeout=10)
+    try:
+        return await connection.fetchval(query)
+    finally:
+        await connection.close()
+
+
+async def _run(
+    tmp_path: Path, database: str, *, kill: bool, **extra: str
+) -> tuple[Cluster, FakeTelegram, int]:
     (tmp_path / "data").mkdir()
     fake = FakeTelegram().start()
-    cluster = Cluster(tmp_path, fake, database)
+    cluster = Cluster(tmp_path, fake, database, **extra)
     try:
         cluster.start("web1")  # the first runs the migrations; the rest wait on their lock
         await cluster.ready("web1")
@@ -175,6 +187,7 @@ async def _run(tmp_path: Path, database: str, *, kill: bool) -> tuple[Cluster, F
             await asyncio.wait_for(halfway.wait(), 120)
             cluster.kill("web1")
             cluster.kill("worker1")
+            cluster.restarted_at = str(await _sql(database, "SELECT now() AT TIME ZONE 'UTC'"))
             await asyncio.sleep(1)
             cluster.start("web1")
             cluster.start("worker1")
@@ -215,8 +228,32 @@ async def test_a_burst_through_two_webs_and_two_workers_is_answered_once_in_orde
 async def test_kill_9_of_a_web_and_a_worker_mid_burst_loses_nothing(
     tmp_path: Path, empty_postgres_url: str
 ) -> None:
-    cluster, fake, _posts = await _run(tmp_path, empty_postgres_url, kill=True)
+    cluster, fake, _posts = await _run(
+        tmp_path, empty_postgres_url, kill=True, MONITORS_TICK_SECONDS="10"
+    )
     try:
+        # schedules go on after the kill, each tick queued once by one of the processes
+        restarted = cluster.restarted_at
+        ticks = "FROM schedule_ticks WHERE schedule = 'monitors.tick'"
+
+        async def ticked_since_restart() -> bool:
+            later = await _sql(
+                empty_postgres_url, f"SELECT count(*) {ticks} AND claimed_at > '{restarted}'"
+            )
+            return bool(later)
+
+        for _ in range(60):
+            if await ticked_since_restart():
+                break
+            await asyncio.sleep(0.5)
+        tick_count = await _sql(empty_postgres_url, f"SELECT count(*) {ticks}")
+        tick_jobs = await _sql(
+            empty_postgres_url, "SELECT count(*) FROM jobs WHERE kind = 'monitors.tick'"
+        )
+        assert await ticked_since_restart()
+        assert isinstance(tick_jobs, int) and isinstance(tick_count, int)
+        # never two jobs for one tick; the newest claim may still be on its way to the queue
+        assert tick_count - 1 <= tick_jobs <= tick_count, (tick_jobs, tick_count)
         duplicates = 0
         for u in range(USERS):
             texts = _texts(fake, FIRST_USER + u)
@@ -226,7 +263,10 @@ async def test_kill_9_of_a_web_and_a_worker_mid_burst_loses_nothing(
             assert firsts == expected, u  # in order (a rerun may repeat one, later)
             duplicates += sum(c - 1 for c in Counter(texts).values())
         assert b'"worker_running"' in cluster.log("worker1")  # the restarted worker joined
-        print(f"\nafter kill -9 of web1 and worker1: {duplicates} replies sent twice")
+        print(
+            f"\nafter kill -9 of web1 and worker1: {duplicates} replies sent twice;"
+            f" monitors.tick: {tick_count} ticks, {tick_jobs} jobs"
+        )
         assert duplicates <= 4  # only updates in hand at the kill run again
     finally:
         cluster.stop()

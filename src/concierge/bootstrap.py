@@ -9,6 +9,7 @@ from datetime import timedelta
 import structlog
 from pydantic import BaseModel, SecretStr
 
+from concierge import collector
 from concierge.adapters import assembly
 from concierge.adapters.digest_assembly import digest_deps
 from concierge.adapters.http import HttpFactory
@@ -403,6 +404,7 @@ async def build_app(
 
     metrics.before_scrape.append(queue_figures)
     release_names.warm_up()  # ~0.35 s of parser build, while the front-end starts (P7)
+    collector.settle()  # start-up's objects are built: out of the collector's way
     return App(
         settings=settings,
         db=db,

@@ -11,6 +11,7 @@ from typing import Annotated, TypeVar
 import typer
 from pydantic import ValidationError
 
+from concierge import collector
 from concierge.config import Settings
 
 T = TypeVar("T")
@@ -67,13 +68,14 @@ def _run(factory: Callable[[], Awaitable[T]]) -> T:
 @app.command()
 def chat() -> None:
     """Chat with the bot in this terminal (reads lines from stdin when piped)."""
-    from concierge.frontends.console.run import run_chat
+    with collector.held():  # from before the imports: most of start-up's objects
+        from concierge.frontends.console.run import run_chat
 
-    interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    settings = _settings(log_file=interactive)  # log lines would break up the conversation
-    if interactive:
-        typer.echo(f"(logs go to {settings.data_dir / 'concierge.log'}; Ctrl-D to leave)")
-    _run(lambda: run_chat(settings))
+        interactive = sys.stdin.isatty() and sys.stdout.isatty()
+        settings = _settings(log_file=interactive)  # log lines would break up the chat
+        if interactive:
+            typer.echo(f"(logs go to {settings.data_dir / 'concierge.log'}; Ctrl-D to leave)")
+        _run(lambda: run_chat(settings))
     _finished.append("chat")
 
 
@@ -87,22 +89,24 @@ def serve(
     ] = "all",
 ) -> None:
     """Run the HTTP app and the configured chat front-ends until SIGTERM."""
-    from concierge.serve import run_server
-
     if role not in ("all", "web"):
         typer.echo(f"error: --role is all or web, not {role!r}", err=True)
         raise typer.Exit(2)
-    settings = _settings()
-    _run(lambda: run_server(settings, role="web" if role == "web" else "all"))
+    with collector.held():
+        from concierge.serve import run_server
+
+        settings = _settings()
+        _run(lambda: run_server(settings, role="web" if role == "web" else "all"))
 
 
 @app.command()
 def worker() -> None:
     """Run background jobs and schedules only (no chat front-ends, no HTTP) until SIGTERM."""
-    from concierge.serve import run_worker
+    with collector.held():
+        from concierge.serve import run_worker
 
-    settings = _settings()
-    _run(lambda: run_worker(settings))
+        settings = _settings()
+        _run(lambda: run_worker(settings))
 
 
 @app.command()

@@ -38,6 +38,7 @@ from concierge.adapters.errors import (
     SourceUnavailable,
     looks_blocked,
 )
+from concierge.adapters.lazy_network import LazyNetwork, SharedTls
 
 log = structlog.get_logger(__name__)
 
@@ -183,13 +184,14 @@ class ResilientClient:
         follow_redirects: bool = True,
         keep_cookies: bool = True,
         max_bytes: int = MAX_RESPONSE_BYTES,
+        tls: SharedTls | None = None,
     ) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
         self._retries = retries
         self._backoff = backoff
         self._max_retry_after = max_retry_after
-        network = _SizeCap(transport or httpx.AsyncHTTPTransport(), max_bytes)
+        network = _SizeCap(transport or LazyNetwork(tls or SharedTls()), max_bytes)
         inner: httpx.AsyncBaseTransport = _SecretTransport(network, secrets or Secrets())
         self.caching = storage is not None
         if storage is not None:
@@ -348,6 +350,7 @@ class HttpFactory:
         self._retries = retries
         self._backoff = backoff
         self._transport = transport
+        self._tls = SharedTls()  # one CA bundle parse for all of them, at the first request
         self._clients: list[ResilientClient] = []
 
     def client(
@@ -378,6 +381,7 @@ class HttpFactory:
             transport=self._transport,
             follow_redirects=follow_redirects,
             keep_cookies=keep_cookies,
+            tls=self._tls,
         )
         self._clients.append(client)
         return client
