@@ -145,10 +145,6 @@ async def _burst(cluster: Cluster, fake: FakeTelegram, halfway: asyncio.Event) -
     return posts
 
 
-def _texts(fake: FakeTelegram, chat: int) -> list[str]:
-    return fake.sent_texts(chat)
-
-
 def _over_pace(fake: FakeTelegram) -> int:
     """Messages to a chat beyond what the chat's pace allows (burst, then 1 a second)."""
     worst = 0
@@ -208,7 +204,7 @@ async def test_a_burst_through_two_webs_and_two_workers_is_answered_once_in_orde
     cluster, fake, posts = await _run(tmp_path, empty_postgres_url, kill=False)
     try:
         for u in range(USERS):
-            assert _texts(fake, FIRST_USER + u) == [_reply(n) for n in range(EACH)], u
+            assert fake.sent_texts(FIRST_USER + u) == [_reply(n) for n in range(EACH)], u
         over = _over_pace(fake)
         print(f"\n{posts} POSTs for {USERS * EACH} updates; over the chat pace: {over}")
         assert posts > USERS * EACH  # some were redelivered
@@ -256,7 +252,7 @@ async def test_kill_9_of_a_web_and_a_worker_mid_burst_loses_nothing(
         assert tick_count - 1 <= tick_jobs <= tick_count, (tick_jobs, tick_count)
         duplicates = 0
         for u in range(USERS):
-            texts = _texts(fake, FIRST_USER + u)
+            texts = fake.sent_texts(FIRST_USER + u)
             expected = [_reply(n) for n in range(EACH)]
             assert set(texts) == set(expected), u  # nothing lost
             firsts = list(dict.fromkeys(texts))

@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from telegram import Update
 
 from concierge.core.jobs import JobContext, JobKind, Jobs, Retry
+from concierge.frontends.telegram.convert import PLATFORM
 
 if TYPE_CHECKING:
     from concierge.frontends.telegram.app import TelegramFrontend
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 KIND = "telegram.update"
-PLATFORM = "telegram"
 
 
 class QueuedUpdate(BaseModel):

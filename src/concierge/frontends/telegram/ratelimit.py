@@ -182,7 +182,7 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
                 await asyncio.sleep(wait)
         limits = self._limits
         if self._shared is not None:
-            await self._pace_shared(endpoint, chat)
+            await self._pace_shared(self._shared, endpoint, chat)
             return
         if chat is not None and endpoint in MESSAGE_METHODS and limits.chat_per_second > 0:
             burst = max(1, limits.chat_burst)
@@ -191,9 +191,10 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         if chat is not None and self._overall is not None:
             await self._overall.acquire()
 
-    async def _pace_shared(self, endpoint: str, chat: int | str | None) -> None:
-        shared, limits = self._shared, self._limits
-        assert shared is not None
+    async def _pace_shared(
+        self, shared: SharedPacer, endpoint: str, chat: int | str | None
+    ) -> None:
+        limits = self._limits
         if chat is None:
             return
         if endpoint in MESSAGE_METHODS:
